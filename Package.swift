@@ -1,0 +1,86 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Every target outside the two C wrappers builds with strict memory safety:
+// that setting is what keeps unsafe pointers inside `Postgres` and `NATS`.
+let safe: [SwiftSetting] = [.strictMemorySafety()]
+
+let package = Package(
+    name: "Reprise",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "reprise", targets: ["reprise"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries, through pkg-config. Nothing but a module map and a shim header.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+
+        // The two thin wrappers: the only modules allowed to hold unsafe pointers.
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "NATS",
+            dependencies: [
+                "CNATS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
+        // Operator-facing pieces.
+        .target(name: "RepriseSettings", swiftSettings: safe),
+        .target(
+            name: "RepriseMigrations",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: safe
+        ),
+        .target(
+            name: "RepriseBench",
+            dependencies: ["Postgres", "NATS", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: safe
+        ),
+        .target(
+            name: "RepriseCLI",
+            dependencies: [
+                "Postgres", "NATS", "RepriseSettings", "RepriseMigrations", "RepriseBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: safe
+        ),
+        .executableTarget(name: "reprise", dependencies: ["RepriseCLI"], swiftSettings: safe),
+
+        // Tests. Integration tests talk to the servers that ops/test.sh starts.
+        .target(name: "RepriseTestSupport", path: "Tests/RepriseTestSupport", swiftSettings: safe),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: [
+                "Postgres", "RepriseTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: safe
+        ),
+        .testTarget(name: "NATSTests", dependencies: ["NATS", "RepriseTestSupport"], swiftSettings: safe),
+        .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
+        .testTarget(
+            name: "RepriseMigrationsTests",
+            dependencies: ["RepriseMigrations", "Postgres", "RepriseTestSupport"],
+            swiftSettings: safe
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+// placeholder; replaced as the module is written
+enum Placeholder {}
