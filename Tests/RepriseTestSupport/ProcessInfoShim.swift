@@ -1,0 +1,5 @@
+import Foundation
+
+enum ProcessInfoShim {
+    static func value(of name: String) -> String? { ProcessInfo.processInfo.environment[name] }
+}
