@@ -1,0 +1,167 @@
+import CNATS
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// libnats wants `nats_Open` once per process, before anything else.
+enum NATSLibrary {
+    private static let openError: NATSError? = {
+        let status = nats_Open(-1)
+        return status == NATS_OK ? nil : NATSError(status: status, while: "nats_Open")
+    }()
+
+    static func open() throws(NATSError) {
+        if let openError { throw openError }
+    }
+}
+
+/// C strings and small structs that must stay valid for the duration of one C call.
+///
+/// libnats config structs hold `const char *` fields that it only reads during the call,
+/// so everything is copied into memory that this arena frees when it goes away. Use it
+/// through `withCArena` so its lifetime visibly spans the call.
+final class CArena {
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    fileprivate init() {}
+
+    deinit {
+        for allocation in allocations { free(allocation) }
+    }
+
+    func string(_ value: String) -> UnsafePointer<CChar> {
+        guard let copy = strdup(value) else { fatalError("out of memory copying a C string") }
+        allocations.append(UnsafeMutableRawPointer(copy))
+        return UnsafePointer(copy)
+    }
+
+    func string(_ value: String?) -> UnsafePointer<CChar>? {
+        value.map { string($0) }
+    }
+
+    func strings(_ values: [String]) -> UnsafeMutablePointer<UnsafePointer<CChar>?> {
+        let array = allocate(UnsafePointer<CChar>?.self, count: max(values.count, 1))
+        for (index, value) in values.enumerated() { array[index] = string(value) }
+        return array
+    }
+
+    func value<T>(_ value: T) -> UnsafeMutablePointer<T> {
+        let pointer = allocate(T.self, count: 1)
+        pointer.initialize(to: value)
+        return pointer
+    }
+
+    private func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+        guard let raw = calloc(count, MemoryLayout<T>.stride) else { fatalError("out of memory") }
+        allocations.append(raw)
+        return raw.bindMemory(to: T.self, capacity: count)
+    }
+}
+
+func withCArena<Result, Failure: Error>(_ body: (CArena) throws(Failure) -> Result) throws(Failure) -> Result {
+    let arena = CArena()
+    return try withExtendedLifetime(arena) { () throws(Failure) -> Result in try body(arena) }
+}
+
+func optionalString(_ pointer: UnsafePointer<CChar>?) -> String? {
+    pointer.map { String(cString: $0) }
+}
+
+func optionalString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+    pointer.map { String(cString: $0) }
+}
+
+// MARK: - Messages
+
+/// The payload of a `natsMsg`, copied out.
+func messagePayload(_ message: OpaquePointer) -> [UInt8] {
+    let length = Int(natsMsg_GetDataLength(message))
+    guard length > 0, let data = natsMsg_GetData(message) else { return [] }
+    return [UInt8](UnsafeRawBufferPointer(start: data, count: length))
+}
+
+/// The headers of a `natsMsg`, copied out. Only the first value of a repeated key is kept.
+func messageHeaders(_ message: OpaquePointer) -> [String: String] {
+    var keys: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+    var count: Int32 = 0
+    guard natsMsgHeader_Keys(message, &keys, &count) == NATS_OK, let keys else { return [:] }
+    defer { free(UnsafeMutableRawPointer(mutating: keys)) }
+    var headers: [String: String] = [:]
+    for index in 0..<Int(count) {
+        guard let key = keys[index] else { continue }
+        var value: UnsafePointer<CChar>?
+        if natsMsgHeader_Get(message, key, &value) == NATS_OK {
+            headers[String(cString: key)] = optionalString(value) ?? ""
+        }
+    }
+    return headers
+}
+
+/// A new `natsMsg` with the payload and headers; the caller owns it.
+///
+/// The data length is always exact: `natsMsg_Create` with -1 corrupts memory.
+func makeMessage(subject: String, reply: String? = nil, payload: [UInt8], headers: [String: String]) throws(NATSError) -> OpaquePointer {
+    var message: OpaquePointer?
+    let status = payload.withUnsafeBytes { bytes in
+        natsMsg_Create(
+            &message, subject, reply,
+            bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count)
+        )
+    }
+    try check(status, while: "creating a message for \(subject)")
+    guard let message else { throw NATSError(code: .other, message: "natsMsg_Create returned no message") }
+    for (key, value) in headers {
+        let headerStatus = natsMsgHeader_Set(message, key, value)
+        if headerStatus != NATS_OK {
+            let error = NATSError(status: headerStatus, while: "setting header \(key)")
+            natsMsg_Destroy(message)
+            throw error
+        }
+    }
+    return message
+}
+
+// MARK: - Time
+
+extension Duration {
+    /// Whole nanoseconds, saturating at `Int64.max`.
+    var clampedNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? Int64.min : Int64.max }
+        let (total, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflow2 ? Int64.max : total
+    }
+
+    /// Whole milliseconds, at least 1: libnats rejects a zero timeout.
+    var timeoutMilliseconds: Int64 {
+        max(1, clampedNanoseconds / 1_000_000)
+    }
+}
+
+func dateFromNanoseconds(_ nanoseconds: Int64) -> Date {
+    Date(timeIntervalSince1970: Double(nanoseconds) / 1_000_000_000)
+}
+
+/// A NATS URL (or comma-separated list) with passwords replaced, fit for logs and errors.
+func redactedURL(_ url: String) -> String {
+    url.split(separator: ",", omittingEmptySubsequences: false).map { part -> String in
+        guard let at = part.lastIndex(of: "@") else { return String(part) }
+        let prefixEnd = part.firstRange(of: "://")?.upperBound ?? part.startIndex
+        let credentials = part[prefixEnd..<at]
+        let user = credentials.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+        let hidden = credentials.contains(":") ? "\(user):***" : "***"
+        return String(part[..<prefixEnd]) + hidden + String(part[at...])
+    }.joined(separator: ",")
+}

@@ -1,0 +1,99 @@
+import CNATS
+
+/// A key-value bucket: get, put, compare-and-set, delete and watch keys.
+///
+/// Keys are made of `[-/_=.a-zA-Z0-9]`; dots separate tokens that `watch` can filter on.
+public final class KeyValueBucket: Sendable {
+    public let bucket: String
+    private let handle: KeyValueHandle
+    private let connection: NATSConnection
+
+    init(bucket: String, handle: KeyValueHandle, connection: NATSConnection) {
+        self.bucket = bucket
+        self.handle = handle
+        self.connection = connection
+    }
+
+    /// Stores a value; returns its revision.
+    @discardableResult
+    public func put(key: String, value: [UInt8]) async throws -> UInt64 {
+        try await perform { store in
+            var revision: UInt64 = 0
+            let status = value.withUnsafeBytes { bytes in
+                kvStore_Put(&revision, store, key, bytes.baseAddress, Int32(bytes.count))
+            }
+            try check(status, domain: .keyValue, while: "putting \(key)")
+            return revision
+        }
+    }
+
+    /// Stores a value only if the key has none (or its last operation was a delete);
+    /// otherwise throws `.wrongLastRevision`.
+    @discardableResult
+    public func create(key: String, value: [UInt8]) async throws -> UInt64 {
+        try await perform { store in
+            var revision: UInt64 = 0
+            let status = value.withUnsafeBytes { bytes in
+                kvStore_Create(&revision, store, key, bytes.baseAddress, Int32(bytes.count))
+            }
+            try check(status, domain: .keyValue, while: "creating \(key)")
+            return revision
+        }
+    }
+
+    /// Stores a value only if the key's latest revision is `expectedRevision`; otherwise
+    /// throws `.wrongLastRevision`. Returns the new revision.
+    @discardableResult
+    public func update(key: String, value: [UInt8], expectedRevision: UInt64) async throws -> UInt64 {
+        try await perform { store in
+            var revision: UInt64 = 0
+            let status = value.withUnsafeBytes { bytes in
+                kvStore_Update(&revision, store, key, bytes.baseAddress, Int32(bytes.count), expectedRevision)
+            }
+            try check(status, domain: .keyValue, while: "updating \(key) at revision \(expectedRevision)")
+            return revision
+        }
+    }
+
+    /// The latest value; `nil` when the key was never set or its latest operation is a delete.
+    public func get(key: String) async throws -> KeyValueEntry? {
+        try await perform { store in
+            var entry: OpaquePointer?
+            let status = kvStore_Get(&entry, store, key)
+            if status == NATS_NOT_FOUND { return nil }
+            try check(status, domain: .keyValue, while: "getting \(key)")
+            guard let entry else { return nil }
+            defer { kvEntry_Destroy(entry) }
+            return KeyValueEntry(copying: entry)
+        }
+    }
+
+    /// Marks the key deleted (watchers see a `.delete` entry); history stays until it ages out.
+    public func delete(key: String) async throws {
+        try await perform { store in
+            try check(kvStore_Delete(store, key), domain: .keyValue, while: "deleting \(key)")
+        }
+    }
+
+    /// Watches keys matching `keys` (wildcards `*` and `>` on dot-separated tokens): first
+    /// the latest entry of every matching key, then `.initialValuesDone`, then each change.
+    public func watch(keys: String = ">") async throws -> KeyValueWatch {
+        let watcher = try await perform { store in
+            var watcher: OpaquePointer?
+            try check(kvStore_Watch(&watcher, store, keys, nil), domain: .keyValue, while: "watching \(keys)")
+            guard let watcher else { throw NATSError(code: .other, message: "kvStore_Watch returned nothing") }
+            return Transfer(value: watcher)
+        }
+        let handle = WatcherHandle(adopting: watcher.value)
+        connection.stopOnClose(handle)
+        return KeyValueWatch(bucket: bucket, handle: handle, connection: connection)
+    }
+
+    private func perform<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        let handle = handle
+        let connection = connection
+        return try await connection.explainingPermissionDenials(.keyValue(bucket: bucket)) {
+            try await connection.runBlocking { try body(handle.raw) }
+        }
+    }
+}
