@@ -75,7 +75,11 @@ let package = Package(
             ],
             swiftSettings: safe
         ),
-        .testTarget(name: "NATSTests", dependencies: ["NATS", "RepriseTestSupport"], swiftSettings: safe),
+        .testTarget(
+            name: "NATSTests",
+            dependencies: ["NATS", "RepriseTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: safe
+        ),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",

@@ -110,8 +110,13 @@ func messageHeaders(_ message: OpaquePointer) -> [String: String] {
 
 /// A new `natsMsg` with the payload and headers; the caller owns it.
 ///
-/// The data length is always exact: `natsMsg_Create` with -1 corrupts memory.
+/// The data length is always exact: `natsMsg_Create` with -1 corrupts memory. Empty header
+/// values are refused: libnats 3.4.1 sends them but then cannot parse any header of such a
+/// message on the receiving side.
 func makeMessage(subject: String, reply: String? = nil, payload: [UInt8], headers: [String: String]) throws(NATSError) -> OpaquePointer {
+    if let empty = headers.first(where: { $0.value.isEmpty }) {
+        throw NATSError.invalidArgument("header \(empty.key) has an empty value, which libnats cannot read back")
+    }
     var message: OpaquePointer?
     let status = payload.withUnsafeBytes { bytes in
         natsMsg_Create(
