@@ -86,9 +86,13 @@ final class ConnectionCallbacks: Sendable {
     private func recordViolation(text: String) {
         let (violation, denied) = state.withLock { state -> (PermissionViolation?, [CoreSubscriptionBridge]) in
             state.nextViolationSerial += 1
-            guard let violation = PermissionViolation(text: text, serial: state.nextViolationSerial) else {
-                return (nil, [])
-            }
+            let serial = state.nextViolationSerial
+            // libnats 3.4.1 hands the handler no text; it is read from the connection's last
+            // error, which a second violation arriving first overwrites. The same text twice in
+            // a row therefore means one violation's subject was lost.
+            let lost = state.violations.last?.text == text
+            guard let parsed = PermissionViolation(text: text, serial: serial) else { return (nil, []) }
+            let violation = lost ? PermissionViolation.unknown(serial: serial) : parsed
             state.violations.append(violation)
             if state.violations.count > Self.violationsKept {
                 state.violations.removeFirst(state.violations.count - Self.violationsKept)
@@ -113,10 +117,16 @@ final class ConnectionCallbacks: Sendable {
         state.withLock { $0.nextViolationSerial }
     }
 
-    /// The latest violation recorded after `mark` that explains a failure described by `match`.
+    /// The violation recorded after `mark` that best explains a failure described by
+    /// `match`: an exact match first, then the latest related one.
     func violation(since mark: UInt64, matching match: ViolationMatch) -> PermissionViolation? {
         state.withLock { state in
-            state.violations.last { $0.serial > mark && match.matches($0) }
+            var best: (score: Int, violation: PermissionViolation)?
+            for violation in state.violations where violation.serial > mark {
+                let score = match.score(violation)
+                if score > 0, score >= (best?.score ?? 0) { best = (score, violation) }
+            }
+            return best?.violation
         }
     }
 

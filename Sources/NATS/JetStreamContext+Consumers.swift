@@ -3,7 +3,8 @@ import CNATS
 extension JetStreamContext {
     /// Creates a durable consumer (or returns the existing one if its configuration matches).
     public func addConsumer(stream: String, _ config: ConsumerConfiguration) async throws -> ConsumerInfo {
-        try await perform(.jetStreamAPI(stream: stream)) { context in
+        let subject = "$JS.API.CONSUMER.DURABLE.CREATE.\(stream).\(config.durableName)"
+        return try await perform(.jetStreamAPI(stream: stream, subject: subject)) { context in
             try withCArena { arena throws(NATSError) in
                 var cConfig = config.cConfig(in: arena)
                 var info: UnsafeMutablePointer<jsConsumerInfo>?
@@ -17,7 +18,7 @@ extension JetStreamContext {
 
     /// `.consumerNotFound` (or `.streamNotFound`) when it does not exist.
     public func consumerInfo(stream: String, name: String) async throws -> ConsumerInfo {
-        try await perform(.jetStreamAPI(stream: stream)) { context in
+        try await perform(.jetStreamAPI(stream: stream, subject: "$JS.API.CONSUMER.INFO.\(stream).\(name)")) { context in
             var info: UnsafeMutablePointer<jsConsumerInfo>?
             var jsError = jsErrCode(0)
             let status = js_GetConsumerInfo(&info, context, stream, name, nil, &jsError)
@@ -27,7 +28,7 @@ extension JetStreamContext {
     }
 
     public func deleteConsumer(stream: String, name: String) async throws {
-        try await perform(.jetStreamAPI(stream: stream)) { context in
+        try await perform(.jetStreamAPI(stream: stream, subject: "$JS.API.CONSUMER.DELETE.\(stream).\(name)")) { context in
             var jsError = jsErrCode(0)
             let status = js_DeleteConsumer(context, stream, name, nil, &jsError)
             try check(status, jsError: jsError, while: "deleting consumer \(name) on \(stream)")
@@ -37,7 +38,8 @@ extension JetStreamContext {
     /// Binds to an existing durable pull consumer (create it with `addConsumer` first).
     /// Closing the subscription leaves the consumer on the server.
     public func pullSubscribe(stream: String, consumer: String) async throws -> PullSubscription {
-        let subscription = try await perform(.jetStreamAPI(stream: stream)) { context in
+        let match = ViolationMatch.jetStreamAPI(stream: stream, subject: "$JS.API.CONSUMER.INFO.\(stream).\(consumer)")
+        let subscription = try await perform(match) { context in
             try withCArena { arena throws(NATSError) in
                 var options = jsSubOptions()
                 jsSubOptions_Init(&options)

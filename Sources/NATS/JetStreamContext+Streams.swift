@@ -4,7 +4,7 @@ extension JetStreamContext {
     /// Creates a stream. Creating one that exists with the same configuration succeeds;
     /// with a different one it throws `.streamNameInUse`.
     public func createStream(_ config: StreamConfiguration) async throws -> StreamInfo {
-        try await perform(.jetStreamAPI(stream: config.name)) { context in
+        try await perform(.jetStreamAPI(stream: config.name, subject: "$JS.API.STREAM.CREATE.\(config.name)")) { context in
             try withCArena { arena throws(NATSError) in
                 var cConfig = config.cConfig(in: arena)
                 var info: UnsafeMutablePointer<jsStreamInfo>?
@@ -18,7 +18,7 @@ extension JetStreamContext {
 
     /// Changes a stream's configuration, where the server allows it (limits, not storage).
     public func updateStream(_ config: StreamConfiguration) async throws -> StreamInfo {
-        try await perform(.jetStreamAPI(stream: config.name)) { context in
+        try await perform(.jetStreamAPI(stream: config.name, subject: "$JS.API.STREAM.UPDATE.\(config.name)")) { context in
             try withCArena { arena throws(NATSError) in
                 var cConfig = config.cConfig(in: arena)
                 var info: UnsafeMutablePointer<jsStreamInfo>?
@@ -32,7 +32,7 @@ extension JetStreamContext {
 
     /// The stream's configuration and state; `.streamNotFound` when it does not exist.
     public func streamInfo(name: String) async throws -> StreamInfo {
-        try await perform(.jetStreamAPI(stream: name)) { context in
+        try await perform(.jetStreamAPI(stream: name, subject: "$JS.API.STREAM.INFO.\(name)")) { context in
             var info: UnsafeMutablePointer<jsStreamInfo>?
             var jsError = jsErrCode(0)
             let status = js_GetStreamInfo(&info, context, name, nil, &jsError)
@@ -43,7 +43,7 @@ extension JetStreamContext {
 
     /// Deletes a stream and its consumers; `.streamNotFound` when it does not exist.
     public func deleteStream(name: String) async throws {
-        try await perform(.jetStreamAPI(stream: name)) { context in
+        try await perform(.jetStreamAPI(stream: name, subject: "$JS.API.STREAM.DELETE.\(name)")) { context in
             var jsError = jsErrCode(0)
             let status = js_DeleteStream(context, name, nil, &jsError)
             try check(status, jsError: jsError, while: "deleting stream \(name)")
@@ -53,7 +53,7 @@ extension JetStreamContext {
     /// The message stored at `sequence`; `.notFound` when there is none (never written,
     /// deleted, or aged out).
     public func getMessage(stream: String, sequence: UInt64) async throws -> StoredMessage {
-        try await perform(.jetStreamAPI(stream: stream)) { context in
+        try await perform(.jetStreamAPI(stream: stream, subject: "$JS.API.STREAM.MSG.GET.\(stream)")) { context in
             var message: OpaquePointer?
             var jsError = jsErrCode(0)
             let status = js_GetMsg(&message, context, stream, sequence, nil, &jsError)

@@ -179,7 +179,9 @@ public final class NATSConnection: @unchecked Sendable {
     }
 
     func permissionViolation(since mark: UInt64, matching match: ViolationMatch) -> PermissionViolation? {
-        if let violation = callbacks.violation(since: mark, matching: match) { return violation }
+        if let violation = callbacks.violation(since: mark, matching: match) {
+            return match.explanation(from: violation)
+        }
         // The error handler runs on another libnats thread and may not have run yet; the
         // connection keeps the latest error text too.
         var text: UnsafePointer<CChar>?
@@ -188,7 +190,7 @@ public final class NATSConnection: @unchecked Sendable {
             let violation = PermissionViolation(text: text, serial: .max),
             match.matches(violation)
         else { return nil }
-        return violation
+        return match.explanation(from: violation)
     }
 
     // MARK: - Shutdown

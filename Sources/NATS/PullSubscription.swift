@@ -57,7 +57,10 @@ public final class PullSubscription: Sendable {
         } catch let error as NATSError where error.code == .subscriptionClosed || error.code == .connectionClosed {
             throw connection.isClosed ? NATSError.connectionClosed() : Self.closedError
         }
-        if outcome.timedOut, let violation = connection.permissionViolation(since: mark, matching: .jetStreamAPI(stream: stream)) {
+        if outcome.timedOut, let violation = connection.permissionViolation(
+            since: mark,
+            matching: .jetStreamAPI(stream: stream, subject: "$JS.API.CONSUMER.MSG.NEXT.\(stream).\(consumer)")
+        ) {
             throw NATSError.permissionDenied(violation)
         }
         return outcome.messages
