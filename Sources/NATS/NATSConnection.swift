@@ -129,15 +129,18 @@ public final class NATSConnection: @unchecked Sendable {
         return !open || callbacks.isClosed
     }
 
-    /// A JetStream context. Contexts are cached per options, so asking again is cheap and
-    /// async publishes made through either share one tracker.
-    public func jetStream(options: JetStreamOptions = .init()) -> JetStreamContext {
+    /// A JetStream context; `.connectionClosed` once the connection is closed. Contexts are
+    /// cached per options, so asking again is cheap and async publishes made through either
+    /// share one tracker.
+    public func jetStream(options: JetStreamOptions = .init()) throws -> JetStreamContext {
+        guard !isClosed else { throw NATSError.connectionClosed() }
         let handle = jetStreamHandles.withLock { handles in
             if let existing = handles[options] { return existing }
             let handle = JetStreamHandle(connection: raw, options: options, callbacks: callbacks)
             handles[options] = handle
             return handle
         }
+        _ = try handle.context()
         return JetStreamContext(connection: self, handle: handle)
     }
 

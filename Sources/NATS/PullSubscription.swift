@@ -7,7 +7,12 @@ public final class PullSubscription: Sendable {
     public let consumer: String
     private let handle: SubscriptionHandle
     private let connection: NATSConnection
-    private let fetching = Atomic<Bool>(false)
+    private let fetchState = Mutex(FetchState())
+
+    private struct FetchState {
+        var running = false
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
+    }
 
     init(stream: String, consumer: String, handle: SubscriptionHandle, connection: NATSConnection) {
         self.stream = stream
@@ -25,10 +30,20 @@ public final class PullSubscription: Sendable {
     public func fetch(batch: Int, timeout: Duration) async throws -> [JetStreamMessage] {
         guard batch > 0 else { throw NATSError.invalidArgument("fetch batch must be positive, not \(batch)") }
         guard !handle.isUnsubscribed else { throw Self.closedError }
-        guard !fetching.exchange(true, ordering: .acquiringAndReleasing) else {
-            throw NATSError.invalidArgument("a fetch on \(stream)/\(consumer) is already running")
+        let started = fetchState.withLock { state in
+            guard !state.running else { return false }
+            state.running = true
+            return true
         }
-        defer { fetching.store(false, ordering: .releasing) }
+        guard started else { throw NATSError.invalidArgument("a fetch on \(stream)/\(consumer) is already running") }
+        defer {
+            let waiters = fetchState.withLock { state in
+                state.running = false
+                defer { state.closeWaiters = [] }
+                return state.closeWaiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
 
         let handle = handle
         let connection = connection
@@ -66,10 +81,18 @@ public final class PullSubscription: Sendable {
         return outcome.messages
     }
 
-    /// Stops fetching. The durable consumer stays on the server; messages already fetched
-    /// can still be acked while the connection is open.
-    public func close() {
+    /// Stops fetching and returns once a fetch in flight has ended (it ends at once, empty or
+    /// with `.subscriptionClosed`). The durable consumer stays on the server; messages already
+    /// fetched can still be acked while the connection is open.
+    public func close() async {
         handle.unsubscribe()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let running = fetchState.withLock { state in
+                if state.running { state.closeWaiters.append(continuation) }
+                return state.running
+            }
+            if !running { continuation.resume() }
+        }
     }
 
     private static var closedError: NATSError {

@@ -97,13 +97,14 @@ struct ConnectionTests {
     @Test("a closed connection refuses work with connectionClosed, and closing again is harmless")
     func operationsAfterClose() async throws {
         let connection = try await NATSTest.connect()
-        let js = connection.jetStream()
+        let js = try connection.jetStream()
         await connection.close()
         #expect(connection.isClosed)
 
         #expect(await natsError { try connection.publish(subject: "t.closed", payload: []) }?.code == .connectionClosed)
         #expect(await natsError { _ = try connection.subscribe(subject: "t.closed") }?.code == .connectionClosed)
         #expect(await natsError { try await connection.flush(timeout: .seconds(1)) }?.code == .connectionClosed)
+        #expect(await natsError { _ = try connection.jetStream() }?.code == .connectionClosed)
         #expect(await natsError { _ = try await js.streamInfo(name: "ANY") }?.code == .connectionClosed)
         #expect(await natsError { try js.publishAsync(subject: "t.closed", payload: []) }?.code == .connectionClosed)
         #expect(await natsError { _ = try await js.publish(subject: "t.closed", payload: []) }?.code == .connectionClosed)

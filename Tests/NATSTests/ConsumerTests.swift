@@ -7,7 +7,7 @@ struct ConsumerTests {
     @Test("a nak'd message comes back with numDelivered 2; a term'd one never does")
     func nakAndTerm() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { stream, prefix in
                 for index in 1...3 {
                     _ = try await js.publish(subject: "\(prefix).e", payload: [UInt8(index)])
@@ -49,7 +49,7 @@ struct ConsumerTests {
                 let after = try await js.consumerInfo(stream: stream, name: "projector")
                 #expect(after.ackPendingCount == 0)
                 #expect(after.pendingCount == 0)
-                subscription.close()
+                await subscription.close()
                 let closed = await natsError { _ = try await subscription.fetch(batch: 1, timeout: .seconds(1)) }
                 #expect(closed?.code == .subscriptionClosed)
 
@@ -65,7 +65,7 @@ struct ConsumerTests {
     @Test("a consumer with a filter and a start sequence delivers only what it asks for")
     func filteredFromSequence() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { stream, prefix in
                 for index in 1...6 {
                     _ = try await js.publish(subject: index.isMultiple(of: 2) ? "\(prefix).even" : "\(prefix).odd", payload: [UInt8(index)])
@@ -81,7 +81,33 @@ struct ConsumerTests {
                 let messages = try await withHangGuard { try await NATSTest.fetch(subscription, count: 2) }
                 #expect(messages.map(\.payload) == [[4], [6]])
                 for message in messages { try message.ack() }
-                subscription.close()
+                await subscription.close()
+            }
+        }
+    }
+
+    @Test("closing a pull subscription ends a fetch in flight, which returns empty or throws subscriptionClosed")
+    func closeDuringFetch() async throws {
+        try await NATSTest.withConnection { connection in
+            let js = try connection.jetStream()
+            try await NATSTest.withStream(js) { stream, _ in
+                _ = try await js.addConsumer(stream: stream, ConsumerConfiguration(durableName: "waiting"))
+                let subscription = try await js.pullSubscribe(stream: stream, consumer: "waiting")
+                let outcome = try await withHangGuard { () -> String in
+                    async let fetched: String = {
+                        do {
+                            return "returned \(try await subscription.fetch(batch: 10, timeout: .seconds(30)).count)"
+                        } catch let error as NATSError {
+                            return "threw \(error.code)"
+                        }
+                    }()
+                    try await Task.sleep(for: .milliseconds(100))
+                    await subscription.close()
+                    return try await fetched
+                }
+                #expect(outcome == "returned 0" || outcome == "threw subscriptionClosed")
+                // The durable consumer outlives the subscription.
+                #expect(try await js.consumerInfo(stream: stream, name: "waiting").name == "waiting")
             }
         }
     }
@@ -89,7 +115,7 @@ struct ConsumerTests {
     @Test("binding to a consumer that does not exist is consumerNotFound")
     func missingConsumer() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { stream, _ in
                 let error = await natsError { _ = try await js.pullSubscribe(stream: stream, consumer: "nobody") }
                 #expect(error?.code == .consumerNotFound)
@@ -104,7 +130,7 @@ struct ConsumerTests {
     @Test("an ordered consumer started mid-stream delivers exactly 51…100 in order")
     func orderedFromMiddle() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { stream, prefix in
                 for index in 1...100 {
                     try js.publishAsync(subject: "\(prefix).e", payload: Array(String(index).utf8))
@@ -141,7 +167,7 @@ struct ConsumerTests {
     @Test("an ordered consumer with a filter skips other subjects, and cancellation ends iteration")
     func orderedFilteredAndCancelled() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { stream, prefix in
                 for index in 1...10 {
                     _ = try await js.publish(subject: index.isMultiple(of: 2) ? "\(prefix).b" : "\(prefix).a", payload: [UInt8(index)])

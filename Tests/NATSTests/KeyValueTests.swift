@@ -7,7 +7,7 @@ struct KeyValueTests {
     @Test("a watch delivers the latest value of each key, then initialValuesDone once, then each change in order")
     func watchSnapshotThenUpdates() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withBucket(js) { bucket in
                 try await bucket.put(key: "promo.a", value: Array("a1".utf8))
                 try await bucket.put(key: "promo.b", value: Array("b1".utf8))
@@ -57,7 +57,7 @@ struct KeyValueTests {
     @Test("the snapshot marker comes first in an empty bucket, and only once")
     func emptyBucketWatch() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withBucket(js) { bucket in
                 let watch = try await bucket.watch(keys: "u.*.score")
                 let events = try await withHangGuard { () -> [KeyValueWatchEvent] in
@@ -84,7 +84,7 @@ struct KeyValueTests {
     @Test("compare-and-set with a stale revision is wrongLastRevision; a missing key reads as nil")
     func compareAndSet() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withBucket(js) { bucket in
                 #expect(try await bucket.get(key: "nothing.here") == nil)
 
@@ -113,7 +113,7 @@ struct KeyValueTests {
     @Test("binding by name finds the bucket; a missing bucket is notFound")
     func openAndDelete() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             let name = TestEnvironment.uniqueName("kv")
             let created = try await js.createKeyValue(KeyValueConfiguration(bucket: name, storage: .memory))
             try await created.put(key: "k", value: [1])
@@ -128,7 +128,7 @@ struct KeyValueTests {
     @Test("a bucket with rePublish also sends each put on core NATS under the prefix")
     func rePublish() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             let prefix = "t.\(TestEnvironment.uniqueName("scores"))"
             try await NATSTest.withBucket(js, configure: { $0.rePublishDestination = "\(prefix).>" }) { bucket in
                 let subscription = try connection.subscribe(subject: "\(prefix).>")

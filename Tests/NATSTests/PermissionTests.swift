@@ -15,7 +15,7 @@ struct PermissionTests {
     @Test("a JetStream publish to events.x is permissionDenied, naming the subject")
     func jetStreamPublish() async throws {
         try await NATSTest.withConnection(url: Self.personalizationURL) { connection in
-            let js = connection.jetStream(options: Self.options)
+            let js = try connection.jetStream(options: Self.options)
             let error = await natsError { _ = try await js.publish(subject: "events.x", payload: [1]) }
             #expect(error?.code == .permissionDenied)
             #expect(error?.subject == "events.x")
@@ -26,7 +26,7 @@ struct PermissionTests {
     @Test("an async publish to events.x fails with permissionDenied")
     func asyncPublish() async throws {
         try await NATSTest.withConnection(url: Self.personalizationURL) { connection in
-            let js = connection.jetStream(options: Self.options)
+            let js = try connection.jetStream(options: Self.options)
             try js.publishAsync(subject: "events.x", payload: [1], messageID: "denied-1")
             let result = try await js.waitForPublishes(timeout: .seconds(2))
             #expect(result.acks.isEmpty)
@@ -40,9 +40,9 @@ struct PermissionTests {
     @Test("stream info and consumer creation on a stream the user may not read are permissionDenied")
     func streamAndConsumerAPI() async throws {
         try await NATSTest.withConnection { admin in
-            try await NATSTest.withStream(admin.jetStream()) { stream, _ in
+            try await NATSTest.withStream(try admin.jetStream()) { stream, _ in
                 try await NATSTest.withConnection(url: Self.personalizationURL) { connection in
-                    let js = connection.jetStream(options: Self.options)
+                    let js = try connection.jetStream(options: Self.options)
                     async let infoError = natsError { _ = try await js.streamInfo(name: stream) }
                     async let consumerError = natsError {
                         _ = try await js.addConsumer(stream: stream, ConsumerConfiguration(durableName: "sneaky"))

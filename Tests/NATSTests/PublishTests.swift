@@ -7,7 +7,7 @@ struct PublishTests {
     @Test("10,000 async publishes with ids are all acked, with sequences 1…N in publish order")
     func asyncPublishBatch() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { stream, prefix in
                 let count = 10_000
                 for index in 1...count {
@@ -38,7 +38,7 @@ struct PublishTests {
     @Test("re-publishing the same message ids is acked as duplicate with the original sequences")
     func duplicatesAreDropped() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { stream, prefix in
                 let first = try await js.publish(subject: "\(prefix).e", payload: [1], messageID: "a")
                 let second = try await js.publish(subject: "\(prefix).e", payload: [2], messageID: "b")
@@ -71,7 +71,7 @@ struct PublishTests {
     @Test("a stale expected last sequence is rejected with wrongLastSequence; 0 means an empty stream")
     func expectedLastSequence() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { stream, prefix in
                 let first = try await js.publish(subject: "\(prefix).e", payload: [1], expectedLastSequence: 0)
                 #expect(first.sequence == 1)
@@ -114,7 +114,7 @@ struct PublishTests {
     @Test("the first async publish into an empty stream may expect sequence 0")
     func asyncExpectEmpty() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { _, prefix in
                 try js.publishAsync(subject: "\(prefix).e", payload: [1], messageID: "m1", expectedLastSequence: 0)
                 try js.publishAsync(subject: "\(prefix).e", payload: [2], messageID: "m2", expectedLastSequence: 1)
@@ -128,7 +128,7 @@ struct PublishTests {
     @Test("a publish to a subject no stream covers fails with noResponders or jetStreamNotEnabled")
     func publishWithoutStream() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream(options: JetStreamOptions(requestTimeout: .seconds(5)))
+            let js = try connection.jetStream(options: JetStreamOptions(requestTimeout: .seconds(5)))
             let error = await natsError {
                 _ = try await js.publish(subject: "t.\(TestEnvironment.uniqueName("nostream")).x", payload: [1])
             }

@@ -10,11 +10,11 @@ struct ShutdownTests {
         let subject = "t.\(name).e"
         let count = 3_000
         let admin = try await NATSTest.connect()
-        let adminJS = admin.jetStream()
+        let adminJS = try admin.jetStream()
         _ = try await adminJS.createStream(StreamConfiguration(name: name, subjects: ["t.\(name).>"], storage: .memory))
         do {
             let connection = try await NATSTest.connect()
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             for index in 1...count {
                 try js.publishAsync(subject: subject, payload: Array(String(index).utf8), messageID: "m\(index)")
             }
@@ -39,7 +39,7 @@ struct ShutdownTests {
     @Test("a fetch, an ordered consumer and a watch in flight during close end or throw, never hang")
     func readersInFlightDuringClose() async throws {
         try await NATSTest.withConnection { admin in
-            let adminJS = admin.jetStream()
+            let adminJS = try admin.jetStream()
             try await NATSTest.withStream(adminJS) { stream, prefix in
                 _ = try await adminJS.publish(subject: "\(prefix).e", payload: [1])
                 _ = try await adminJS.addConsumer(stream: stream, ConsumerConfiguration(durableName: "idle"))
@@ -47,7 +47,7 @@ struct ShutdownTests {
                 _ = try await adminJS.createKeyValue(KeyValueConfiguration(bucket: bucketName, storage: .memory))
 
                 let connection = try await NATSTest.connect()
-                let js = connection.jetStream()
+                let js = try connection.jetStream()
                 let pull = try await js.pullSubscribe(stream: stream, consumer: "idle")
                 // Drain the one stored message so the next fetch really waits.
                 let first = try await withHangGuard { try await NATSTest.fetch(pull, count: 1) }

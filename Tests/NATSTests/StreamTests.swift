@@ -7,7 +7,7 @@ struct StreamTests {
     @Test("create, read info, update limits, delete")
     func lifecycle() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             let name = TestEnvironment.uniqueName("LIFE")
             let config = StreamConfiguration(
                 name: name,
@@ -59,7 +59,7 @@ struct StreamTests {
     @Test("creating a stream whose name is taken with another configuration is streamNameInUse")
     func conflictingConfiguration() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { stream, prefix in
                 let conflicting = StreamConfiguration(name: stream, subjects: ["\(prefix).>"], storage: .file)
                 let error = await natsError { _ = try await js.createStream(conflicting) }
@@ -72,7 +72,7 @@ struct StreamTests {
     @Test("an invalid stream configuration is a typed error, not a crash")
     func invalidConfiguration() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             let error = await natsError {
                 _ = try await js.createStream(StreamConfiguration(name: "bad.name", subjects: ["t.bad"], storage: .memory))
             }
@@ -83,7 +83,7 @@ struct StreamTests {
     @Test("getMessage returns the stored payload and headers; a missing sequence is notFound")
     func getMessage() async throws {
         try await NATSTest.withConnection { connection in
-            let js = connection.jetStream()
+            let js = try connection.jetStream()
             try await NATSTest.withStream(js) { stream, prefix in
                 let payload: [UInt8] = [0, 1, 2, 250]
                 let ack = try await js.publish(
