@@ -24,40 +24,58 @@ final class WeakStoppable: Sendable {
     }
 }
 
-/// Owns a `natsSubscription*` of a pull, ordered or core subscription.
+/// Owns a libnats handle that its owner, or a closing connection, may stop early and that is
+/// destroyed once: a `natsSubscription*` (core, pull or ordered) or a `kvWatcher*`.
 ///
-/// `@unchecked Sendable`: libnats locks every subscription operation internally (the
-/// subscription has its own mutex), so the pointer may be used from any thread. The pointer
-/// itself never changes, and `natsSubscription_Destroy` runs once, in `deinit`, when no Swift
-/// code can reach it any more. Messages that still need the subscription to ack keep this
-/// object alive.
-final class SubscriptionHandle: ShutdownStoppable, @unchecked Sendable {
+/// `@unchecked Sendable`: libnats locks every operation on a subscription or watcher
+/// internally, so the pointer may be used from any thread; stopping from another thread is
+/// exactly how a blocked `NextMsg`, `Fetch` or `kvWatcher_Next` is woken. The pointer never
+/// changes, and the destroy function runs once, in `deinit`, when no Swift code can reach it.
+/// Messages that still need their subscription to ack keep this object alive.
+final class StoppableHandle: ShutdownStoppable, @unchecked Sendable {
     let raw: OpaquePointer
-    private let unsubscribed = Atomic<Bool>(false)
+    private let stopFunction: @convention(c) (OpaquePointer?) -> natsStatus
+    private let destroyFunction: @convention(c) (OpaquePointer?) -> Void
+    private let stopped = Atomic<Bool>(false)
     private let stoppedByClose = Atomic<Bool>(false)
 
-    init(adopting raw: OpaquePointer) {
+    private init(
+        adopting raw: OpaquePointer,
+        stop: @escaping @convention(c) (OpaquePointer?) -> natsStatus,
+        destroy: @escaping @convention(c) (OpaquePointer?) -> Void
+    ) {
         self.raw = raw
+        stopFunction = stop
+        destroyFunction = destroy
     }
 
-    /// Stops delivery; a durable consumer stays on the server, an ephemeral one is deleted.
-    func unsubscribe() {
-        guard !unsubscribed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        _ = natsSubscription_Unsubscribe(raw)
+    /// A subscription; stopping it unsubscribes, which keeps a durable consumer on the server
+    /// and deletes an ephemeral (ordered) one.
+    static func subscription(adopting raw: OpaquePointer) -> StoppableHandle {
+        StoppableHandle(adopting: raw, stop: natsSubscription_Unsubscribe, destroy: natsSubscription_Destroy)
     }
 
-    var isUnsubscribed: Bool { unsubscribed.load(ordering: .acquiring) }
+    static func watcher(adopting raw: OpaquePointer) -> StoppableHandle {
+        StoppableHandle(adopting: raw, stop: kvWatcher_Stop, destroy: kvWatcher_Destroy)
+    }
+
+    func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        _ = stopFunction(raw)
+    }
+
+    var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
     /// Stopped because the connection is closing, rather than by its owner.
     var wasStoppedByClose: Bool { stoppedByClose.load(ordering: .acquiring) }
 
     func stopForShutdown() {
         stoppedByClose.store(true, ordering: .releasing)
-        unsubscribe()
+        stop()
     }
 
     deinit {
-        natsSubscription_Destroy(raw)
+        destroyFunction(raw)
     }
 }
 
@@ -123,40 +141,5 @@ final class KeyValueHandle: @unchecked Sendable {
 
     deinit {
         kvStore_Destroy(raw)
-    }
-}
-
-/// Owns a `kvWatcher*`.
-///
-/// `@unchecked Sendable`: `kvWatcher_Next` and `kvWatcher_Stop` lock the watcher, so they may
-/// be called from different threads (that is how a stop wakes a waiting `Next`). Only one
-/// iterator calls `Next` at a time; `KeyValueWatch` enforces that. `kvWatcher_Destroy` runs
-/// once, in `deinit`.
-final class WatcherHandle: ShutdownStoppable, @unchecked Sendable {
-    let raw: OpaquePointer
-    private let stopped = Atomic<Bool>(false)
-    private let stoppedByClose = Atomic<Bool>(false)
-
-    init(adopting raw: OpaquePointer) {
-        self.raw = raw
-    }
-
-    func stop() {
-        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        _ = kvWatcher_Stop(raw)
-    }
-
-    var isStopped: Bool { stopped.load(ordering: .acquiring) }
-
-    /// Stopped because the connection is closing, rather than by its owner.
-    var wasStoppedByClose: Bool { stoppedByClose.load(ordering: .acquiring) }
-
-    func stopForShutdown() {
-        stoppedByClose.store(true, ordering: .releasing)
-        stop()
-    }
-
-    deinit {
-        kvWatcher_Destroy(raw)
     }
 }

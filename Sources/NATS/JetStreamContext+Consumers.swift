@@ -53,7 +53,7 @@ extension JetStreamContext {
                 return Transfer(value: subscription)
             }
         }
-        let handle = SubscriptionHandle(adopting: subscription.value)
+        let handle = StoppableHandle.subscription(adopting: subscription.value)
         connection.stopOnClose(handle)
         return PullSubscription(stream: stream, consumer: consumer, handle: handle, connection: connection)
     }
@@ -86,7 +86,7 @@ extension JetStreamContext {
                 return Transfer(value: subscription)
             }
         }
-        let handle = SubscriptionHandle(adopting: subscription.value)
+        let handle = StoppableHandle.subscription(adopting: subscription.value)
         connection.stopOnClose(handle)
         return OrderedConsumer(stream: stream, handle: handle, connection: connection)
     }

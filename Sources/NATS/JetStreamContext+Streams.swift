@@ -4,27 +4,36 @@ extension JetStreamContext {
     /// Creates a stream. Creating one that exists with the same configuration succeeds;
     /// with a different one it throws `.streamNameInUse`.
     public func createStream(_ config: StreamConfiguration) async throws -> StreamInfo {
-        try await perform(.jetStreamAPI(stream: config.name, subject: "$JS.API.STREAM.CREATE.\(config.name)")) { context in
-            try withCArena { arena throws(NATSError) in
-                var cConfig = config.cConfig(in: arena)
-                var info: UnsafeMutablePointer<jsStreamInfo>?
-                var jsError = jsErrCode(0)
-                let status = js_AddStream(&info, context, &cConfig, nil, &jsError)
-                try check(status, jsError: jsError, while: "creating stream \(config.name)")
-                return try Self.adopt(info)
-            }
+        try await configureStream(config, "creating", subject: "$JS.API.STREAM.CREATE.\(config.name)") {
+            js_AddStream($0, $1, $2, nil, $3)
         }
     }
 
     /// Changes a stream's configuration, where the server allows it (limits, not storage).
     public func updateStream(_ config: StreamConfiguration) async throws -> StreamInfo {
-        try await perform(.jetStreamAPI(stream: config.name, subject: "$JS.API.STREAM.UPDATE.\(config.name)")) { context in
+        try await configureStream(config, "updating", subject: "$JS.API.STREAM.UPDATE.\(config.name)") {
+            js_UpdateStream($0, $1, $2, nil, $3)
+        }
+    }
+
+    private func configureStream(
+        _ config: StreamConfiguration,
+        _ verb: String,
+        subject: String,
+        _ call: @escaping @Sendable (
+            UnsafeMutablePointer<UnsafeMutablePointer<jsStreamInfo>?>,
+            OpaquePointer,
+            UnsafeMutablePointer<jsStreamConfig>,
+            UnsafeMutablePointer<jsErrCode>
+        ) -> natsStatus
+    ) async throws -> StreamInfo {
+        try await perform(.jetStreamAPI(stream: config.name, subject: subject)) { context in
             try withCArena { arena throws(NATSError) in
                 var cConfig = config.cConfig(in: arena)
                 var info: UnsafeMutablePointer<jsStreamInfo>?
                 var jsError = jsErrCode(0)
-                let status = js_UpdateStream(&info, context, &cConfig, nil, &jsError)
-                try check(status, jsError: jsError, while: "updating stream \(config.name)")
+                let status = call(&info, context, &cConfig, &jsError)
+                try check(status, jsError: jsError, while: "\(verb) stream \(config.name)")
                 return try Self.adopt(info)
             }
         }

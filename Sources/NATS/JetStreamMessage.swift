@@ -33,7 +33,7 @@ public final class JetStreamMessage: Sendable {
     private let acknowledger: MessageAcknowledger?
 
     /// Copies the message out; keeps the `natsMsg` for acking only when `acknowledgeable`.
-    init(adopting message: OpaquePointer, subscription: SubscriptionHandle, acknowledgeable: Bool) {
+    init(adopting message: OpaquePointer, subscription: StoppableHandle, acknowledgeable: Bool) {
         subject = optionalString(natsMsg_GetSubject(message)) ?? ""
         payload = messagePayload(message)
         headers = messageHeaders(message)
@@ -103,9 +103,9 @@ public final class JetStreamMessage: Sendable {
 final class MessageAcknowledger: @unchecked Sendable {
     private let raw: OpaquePointer
     private let lock = Mutex(())
-    private let subscription: SubscriptionHandle
+    private let subscription: StoppableHandle
 
-    init(adopting raw: OpaquePointer, subscription: SubscriptionHandle) {
+    init(adopting raw: OpaquePointer, subscription: StoppableHandle) {
         self.raw = raw
         self.subscription = subscription
     }

@@ -17,13 +17,8 @@ public final class KeyValueBucket: Sendable {
     /// Stores a value; returns its revision.
     @discardableResult
     public func put(key: String, value: [UInt8]) async throws -> UInt64 {
-        try await perform { store in
-            var revision: UInt64 = 0
-            let status = value.withUnsafeBytes { bytes in
-                kvStore_Put(&revision, store, key, bytes.baseAddress, Int32(bytes.count))
-            }
-            try check(status, domain: .keyValue, while: "putting \(key)")
-            return revision
+        try await write("putting \(key)", value) { revision, store, bytes, count in
+            kvStore_Put(revision, store, key, bytes, count)
         }
     }
 
@@ -31,13 +26,8 @@ public final class KeyValueBucket: Sendable {
     /// otherwise throws `.wrongLastRevision`.
     @discardableResult
     public func create(key: String, value: [UInt8]) async throws -> UInt64 {
-        try await perform { store in
-            var revision: UInt64 = 0
-            let status = value.withUnsafeBytes { bytes in
-                kvStore_Create(&revision, store, key, bytes.baseAddress, Int32(bytes.count))
-            }
-            try check(status, domain: .keyValue, while: "creating \(key)")
-            return revision
+        try await write("creating \(key)", value) { revision, store, bytes, count in
+            kvStore_Create(revision, store, key, bytes, count)
         }
     }
 
@@ -45,13 +35,8 @@ public final class KeyValueBucket: Sendable {
     /// throws `.wrongLastRevision`. Returns the new revision.
     @discardableResult
     public func update(key: String, value: [UInt8], expectedRevision: UInt64) async throws -> UInt64 {
-        try await perform { store in
-            var revision: UInt64 = 0
-            let status = value.withUnsafeBytes { bytes in
-                kvStore_Update(&revision, store, key, bytes.baseAddress, Int32(bytes.count), expectedRevision)
-            }
-            try check(status, domain: .keyValue, while: "updating \(key) at revision \(expectedRevision)")
-            return revision
+        try await write("updating \(key) at revision \(expectedRevision)", value) { revision, store, bytes, count in
+            kvStore_Update(revision, store, key, bytes, count, expectedRevision)
         }
     }
 
@@ -84,9 +69,23 @@ public final class KeyValueBucket: Sendable {
             guard let watcher else { throw NATSError(code: .other, message: "kvStore_Watch returned nothing") }
             return Transfer(value: watcher)
         }
-        let handle = WatcherHandle(adopting: watcher.value)
+        let handle = StoppableHandle.watcher(adopting: watcher.value)
         connection.stopOnClose(handle)
         return KeyValueWatch(bucket: bucket, handle: handle, connection: connection)
+    }
+
+    /// One of the three writes, which differ only in the C call.
+    private func write(
+        _ what: String,
+        _ value: [UInt8],
+        _ call: @escaping @Sendable (UnsafeMutablePointer<UInt64>, OpaquePointer, UnsafeRawPointer?, Int32) -> natsStatus
+    ) async throws -> UInt64 {
+        try await perform { store in
+            var revision: UInt64 = 0
+            let status = value.withUnsafeBytes { bytes in call(&revision, store, bytes.baseAddress, Int32(bytes.count)) }
+            try check(status, domain: .keyValue, while: what)
+            return revision
+        }
     }
 
     private func perform<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {

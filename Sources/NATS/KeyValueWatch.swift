@@ -17,14 +17,14 @@ public final class KeyValueWatch: AsyncSequence, Sendable {
     public typealias Element = KeyValueWatchEvent
 
     public let bucket: String
-    private let handle: WatcherHandle
+    private let handle: StoppableHandle
     private let connection: NATSConnection
     private let initialValuesDone = Atomic<Bool>(false)
 
     /// How long one blocking wait lasts; cancellation is noticed between waits.
     static let waitSlice: Duration = .milliseconds(200)
 
-    init(bucket: String, handle: WatcherHandle, connection: NATSConnection) {
+    init(bucket: String, handle: StoppableHandle, connection: NATSConnection) {
         self.bucket = bucket
         self.handle = handle
         self.connection = connection

@@ -14,14 +14,14 @@ public final class NATSSubscription: AsyncSequence, Sendable {
 
     public let subject: String
     private let stream: AsyncThrowingStream<NATSMessage, any Error>
-    private let handle: SubscriptionHandle
+    private let handle: StoppableHandle
     private let bridge: CoreSubscriptionBridge
     private let connection: NATSConnection
 
     init(
         subject: String,
         stream: AsyncThrowingStream<NATSMessage, any Error>,
-        handle: SubscriptionHandle,
+        handle: StoppableHandle,
         bridge: CoreSubscriptionBridge,
         connection: NATSConnection
     ) {
@@ -37,7 +37,7 @@ public final class NATSSubscription: AsyncSequence, Sendable {
 
     /// Stops the subscription; iteration ends after the messages already buffered.
     public func unsubscribe() {
-        handle.unsubscribe()
+        handle.stop()
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
@@ -48,7 +48,7 @@ public final class NATSSubscription: AsyncSequence, Sendable {
         var base: AsyncThrowingStream<NATSMessage, any Error>.AsyncIterator
         // Keeps the subscription alive while someone iterates, even if the
         // `NATSSubscription` itself was a temporary.
-        let handle: SubscriptionHandle
+        let handle: StoppableHandle
 
         public mutating func next() async throws -> NATSMessage? {
             try await base.next()
@@ -161,11 +161,11 @@ extension NATSConnection {
         // limits keep a burst from tripping libnats' slow-consumer drop before ours.
         _ = natsSubscription_SetPendingLimits(subscription, 1_048_576, 512 * 1024 * 1024)
 
-        let handle = SubscriptionHandle(adopting: subscription)
+        let handle = StoppableHandle.subscription(adopting: subscription)
         continuation.onTermination = { [weak handle, weak bridge] _ in
             // A reader that stopped (cancelled, or dropped the iterator) no longer wants messages.
             guard let bridge, !bridge.isCompleted else { return }
-            handle?.unsubscribe()
+            handle?.stop()
         }
         logger.debug("nats.subscription.started")
         return NATSSubscription(subject: subject, stream: stream, handle: handle, bridge: bridge, connection: self)

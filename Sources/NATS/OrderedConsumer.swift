@@ -10,7 +10,7 @@ public final class OrderedConsumer: AsyncSequence, Sendable {
     public typealias Element = JetStreamMessage
 
     public let stream: String
-    private let handle: SubscriptionHandle
+    private let handle: StoppableHandle
     private let connection: NATSConnection
 
     /// How long one blocking wait lasts; cancellation is noticed between waits.
@@ -18,7 +18,7 @@ public final class OrderedConsumer: AsyncSequence, Sendable {
     /// Messages handed over per trip to the thread pool when they are already queued.
     static let maxBatch = 512
 
-    init(stream: String, handle: SubscriptionHandle, connection: NATSConnection) {
+    init(stream: String, handle: StoppableHandle, connection: NATSConnection) {
         self.stream = stream
         self.handle = handle
         self.connection = connection
@@ -26,7 +26,7 @@ public final class OrderedConsumer: AsyncSequence, Sendable {
 
     /// Stops the replay and deletes the ephemeral consumer on the server.
     public func close() {
-        handle.unsubscribe()
+        handle.stop()
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
@@ -45,7 +45,7 @@ public final class OrderedConsumer: AsyncSequence, Sendable {
             }
             while true {
                 guard !Task.isCancelled else { return nil }
-                if consumer.handle.isUnsubscribed {
+                if consumer.handle.isStopped {
                     if consumer.handle.wasStoppedByClose { throw NATSError.connectionClosed() }
                     return nil
                 }
@@ -104,7 +104,7 @@ public final class OrderedConsumer: AsyncSequence, Sendable {
             }
         } catch let error as NATSError where error.code == .subscriptionClosed || error.code == .connectionClosed {
             // The iterator decides from the handle's state whether this ends or fails iteration.
-            if handle.isUnsubscribed { return [] }
+            if handle.isStopped { return [] }
             throw NATSError.connectionClosed()
         }
     }

@@ -5,7 +5,7 @@ import Synchronization
 public final class PullSubscription: Sendable {
     public let stream: String
     public let consumer: String
-    private let handle: SubscriptionHandle
+    private let handle: StoppableHandle
     private let connection: NATSConnection
     private let fetchState = Mutex(FetchState())
 
@@ -14,7 +14,7 @@ public final class PullSubscription: Sendable {
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    init(stream: String, consumer: String, handle: SubscriptionHandle, connection: NATSConnection) {
+    init(stream: String, consumer: String, handle: StoppableHandle, connection: NATSConnection) {
         self.stream = stream
         self.consumer = consumer
         self.handle = handle
@@ -29,7 +29,7 @@ public final class PullSubscription: Sendable {
     /// `.subscriptionClosed` once closed.
     public func fetch(batch: Int, timeout: Duration) async throws -> [JetStreamMessage] {
         guard batch > 0 else { throw NATSError.invalidArgument("fetch batch must be positive, not \(batch)") }
-        guard !handle.isUnsubscribed else { throw Self.closedError }
+        guard !handle.isStopped else { throw Self.closedError }
         let started = fetchState.withLock { state in
             guard !state.running else { return false }
             state.running = true
@@ -85,7 +85,7 @@ public final class PullSubscription: Sendable {
     /// with `.subscriptionClosed`). The durable consumer stays on the server; messages already
     /// fetched can still be acked while the connection is open.
     public func close() async {
-        handle.unsubscribe()
+        handle.stop()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let running = fetchState.withLock { state in
                 if state.running { state.closeWaiters.append(continuation) }
