@@ -287,20 +287,30 @@ public final class NATSConnection: @unchecked Sendable {
         if natsConnection_DrainTimeout(raw, remaining.timeoutMilliseconds) != NATS_OK {
             await forceClose()
         }
-        // The drain closes the connection itself when done or timed out; this is the guard
-        // against a drain that never finishes.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.callbacks.waitUntilClosed() }
+        // The drain closes the connection itself when done or timed out. This guards against
+        // a drain that never finishes, and closes at once when the closing task is cancelled.
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.callbacks.waitUntilClosed()
+                return true
+            }
             group.addTask {
                 try? await Task.sleep(until: deadline + .seconds(1))
-                if !Task.isCancelled { await self.forceClose() }
+                return false
             }
-            await group.next()
+            let closedInTime = await group.next() ?? true
             group.cancelAll()
+            if !closedInTime { await forceClose() }
         }
     }
 
     private func forceClose() async {
-        _ = try? await runOnPool { natsConnection_Close(self.raw) }
+        do {
+            try await runOnPool { natsConnection_Close(self.raw) }
+        } catch {
+            // The pool refused (the closing task was cancelled): closing matters more than
+            // which thread does it, and natsConnection_Close only flushes and signals.
+            natsConnection_Close(raw)
+        }
     }
 }
