@@ -27,6 +27,28 @@ struct ConnectionTests {
         }
     }
 
+    @Test("a reader that falls behind the buffer loses the newest messages, and the loss is counted")
+    func droppedMessagesAreCounted() async throws {
+        try await NATSTest.withConnection { connection in
+            let subject = "t.\(TestEnvironment.uniqueName("flood")).x"
+            let subscription = try connection.subscribe(subject: subject, bufferSize: 10)
+            try await connection.flush(timeout: .seconds(5))
+            for index in 0..<100 {
+                try connection.publish(subject: subject, payload: [UInt8(index)])
+            }
+            try await connection.flush(timeout: .seconds(5))
+            // Delivery runs on libnats' thread; wait until it has seen all 100.
+            try await withHangGuard {
+                while subscription.droppedMessages < 90 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(subscription.droppedMessages == 90)
+            subscription.unsubscribe()
+            var kept: [UInt8] = []
+            for try await message in subscription { kept += message.payload }
+            #expect(kept == Array(0..<10))
+        }
+    }
+
     @Test("an empty header value is refused before it is sent, since libnats could not read it back")
     func emptyHeaderValue() async throws {
         try await NATSTest.withConnection { connection in

@@ -81,6 +81,22 @@ struct PermissionTests {
         }
     }
 
+    @Test("a denied core publish, which cannot fail by itself, is reported on the event stream")
+    func corePublishReportedAsEvent() async throws {
+        try await NATSTest.withConnection(url: Self.personalizationURL) { connection in
+            try connection.publish(subject: "events.sneaky", payload: [1])
+            try await connection.flush(timeout: .seconds(5))
+            let denied = try await withHangGuard { () -> NATSError? in
+                for await event in connection.events {
+                    if case .error(let error) = event { return error }
+                }
+                return nil
+            }
+            #expect(denied?.code == .permissionDenied)
+            #expect(denied?.subject == "events.sneaky")
+        }
+    }
+
     @Test("the allowed subscription to scores.> works for the same user")
     func allowedSubscribe() async throws {
         try await NATSTest.withConnection(url: Self.personalizationURL) { reader in
