@@ -57,6 +57,16 @@ struct PermissionTests {
         }
     }
 
+    @Test("opening a bucket other than scores is permissionDenied")
+    func otherBucket() async throws {
+        try await NATSTest.withConnection(url: Self.personalizationURL) { connection in
+            let js = try connection.jetStream(options: Self.options)
+            let error = await natsError { _ = try await js.keyValue(bucket: "campaigns") }
+            #expect(error?.code == .permissionDenied)
+            #expect(error?.subject?.contains("KV_campaigns") == true)
+        }
+    }
+
     @Test("a core subscription to events.> ends with permissionDenied")
     func coreSubscribe() async throws {
         try await NATSTest.withConnection(url: Self.personalizationURL) { connection in
