@@ -41,6 +41,9 @@ let package = Package(
             ]
         ),
 
+        // The pure campaign domain: decide and evolve, events, codec. No I/O, no dependencies.
+        .target(name: "RepriseDomain", swiftSettings: safe),
+
         // Operator-facing pieces.
         .target(name: "RepriseSettings", swiftSettings: safe),
         .target(
@@ -76,6 +79,7 @@ let package = Package(
             swiftSettings: safe
         ),
         .testTarget(name: "NATSTests", dependencies: ["NATS", "RepriseTestSupport"], swiftSettings: safe),
+        .testTarget(name: "RepriseDomainTests", dependencies: ["RepriseDomain"], swiftSettings: safe),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",
