@@ -76,8 +76,12 @@ extension Campaign {
         guard !name.allSatisfy(\.isWhitespace) else {
             throw DomainError(.invalidValue, field: "name", "name must not be blank")
         }
-        guard name.count <= 200 else {
-            throw DomainError(.invalidValue, field: "name", "name has \(name.count) characters; at most 200 are allowed")
+        // Counted in Unicode code points, as JSON Schema's maxLength counts them.
+        guard name.unicodeScalars.count <= 200 else {
+            throw DomainError(
+                .invalidValue, field: "name",
+                "name has \(name.unicodeScalars.count) code points; at most 200 are allowed"
+            )
         }
         guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw DomainError(.invalidValue, field: "name", "name must not contain control characters")

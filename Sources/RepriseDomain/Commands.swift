@@ -55,7 +55,7 @@ public enum CampaignCommand: Hashable, Sendable {
 public struct CreateCampaign: Hashable, Sendable {
     public var campaignID: CampaignID
     public var ownerID: OwnerID
-    /// 1 to 200 characters, not blank, no control characters.
+    /// 1 to 200 Unicode code points, not blank, no control characters.
     public var name: String
     public var objective: Objective
     public var budget: Money

@@ -75,7 +75,7 @@ extension Timestamp {
         else { return nil }
         var micros: Int64 = 0
         if b.count > 20 {
-            let fraction = b[20..<(b.count - 1)]
+            let fraction = b[19..<(b.count - 1)]
             guard fraction.first == UInt8(ascii: "."), (2...7).contains(fraction.count),
                   let digits = number(fraction.dropFirst())
             else { return nil }
