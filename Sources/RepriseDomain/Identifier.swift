@@ -19,13 +19,7 @@ public struct Identifier<Kind: IdentifierKind>: Hashable, Comparable, Sendable, 
     }
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
-        }
+        self = try decoder.decodeCheckedString { text throws(DomainError) in try Identifier(text) }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -56,12 +50,19 @@ public protocol IdentifierKind: Sendable {
     static var name: String { get }
 }
 
-/// Tags for `Identifier`; they have no values.
+// Tags that keep the kinds of `Identifier` apart; they have no values.
+
+/// Tags a `CampaignID`.
 public enum CampaignIDKind: IdentifierKind { public static let name = "campaign id" }
+/// Tags a `SubcampaignID`.
 public enum SubcampaignIDKind: IdentifierKind { public static let name = "subcampaign id" }
+/// Tags an `OwnerID`.
 public enum OwnerIDKind: IdentifierKind { public static let name = "owner id" }
+/// Tags a `ReportID`.
 public enum ReportIDKind: IdentifierKind { public static let name = "report id" }
+/// Tags a `TrackID`.
 public enum TrackIDKind: IdentifierKind { public static let name = "track id" }
+/// Tags a `CreativeID`.
 public enum CreativeIDKind: IdentifierKind { public static let name = "creative id" }
 
 /// Identifies a campaign; its event stream is `Campaign.streamID(for:)`.
@@ -76,3 +77,17 @@ public typealias ReportID = Identifier<ReportIDKind>
 public typealias TrackID = Identifier<TrackIDKind>
 /// A creative (an audio or visual ad asset) that a subcampaign promotes.
 public typealias CreativeID = Identifier<CreativeIDKind>
+
+extension Decoder {
+    /// Decodes a string and checks it with `make`, so that stored JSON is held to the same
+    /// rules as a command: a malformed value becomes a `DecodingError` naming its path.
+    func decodeCheckedString<T>(_ make: (String) throws(DomainError) -> T) throws -> T {
+        let container = try singleValueContainer()
+        let text = try container.decode(String.self)
+        do {
+            return try make(text)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
+        }
+    }
+}

@@ -66,19 +66,23 @@ public protocol CatalogKind: Sendable {
     static var unknownCode: DomainError.Code { get }
 }
 
-/// Tags for `CatalogValue`; they have no values.
+// Tags that keep the catalog's lists apart; they have no values.
+
+/// Tags a `Market`.
 public enum MarketKind: CatalogKind {
     public static let name = "market"
     public static var known: Set<Market> { Catalog.markets }
     public static var unknownCode: DomainError.Code { .unknownMarket }
 }
 
+/// Tags a `Surface`.
 public enum SurfaceKind: CatalogKind {
     public static let name = "surface"
     public static var known: Set<Surface> { Catalog.surfaces }
     public static var unknownCode: DomainError.Code { .unknownSurface }
 }
 
+/// Tags a `Segment`.
 public enum SegmentKind: CatalogKind {
     public static let name = "segment"
     public static var known: Set<Segment> { Catalog.segments }

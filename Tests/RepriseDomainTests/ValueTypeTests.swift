@@ -97,6 +97,18 @@ import Testing
         #expect(DomainError(.invalidValue, "x").at("name").field == "name")
     }
 
+    @Test func jsonValuesKeepIntegersBooleansAndNullsApart() throws {
+        let text = #"{"a":0,"b":1,"c":true,"d":1.5,"e":null,"f":"x","g":[false,-7]}"#
+        let value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(value == .object([
+            "a": .integer(0), "b": .integer(1), "c": .bool(true), "d": .number(1.5), "e": .null, "f": .string("x"),
+            "g": .array([.bool(false), .integer(-7)]),
+        ]))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(String(decoding: try encoder.encode(value), as: UTF8.self) == text)
+    }
+
     @Test func campaignStateEncodesAsPlainJSON() throws {
         let campaign = try #require(try Scenario.fullLifecycle().state)
         let encoder = JSONEncoder()
