@@ -87,7 +87,7 @@ public enum BulkBuy {
         func run(_ command: CampaignCommand) throws(DomainError) {
             let new = try Campaign.decide(command, state: state, context: context)
             events += new
-            state = new.reduce(state, Campaign.evolve)
+            for event in new { Campaign.apply(event, to: &state) }
         }
         try run(.create(item.campaign))
         for (index, subcampaign) in item.subcampaigns.enumerated() {

@@ -6,18 +6,27 @@
 extension Campaign {
     /// The campaign after `event`; nil until a `campaign.created` event has been applied.
     public static func evolve(_ state: Campaign?, _ event: CampaignEvent) -> Campaign? {
-        guard var campaign = state else {
-            if case .campaignCreated(let created) = event { return Campaign(created: created) }
-            return nil
+        var state = state
+        apply(event, to: &state)
+        return state
+    }
+
+    /// `evolve`, in place. Replays use it: a fold through `evolve` would copy the growing
+    /// state (its report digests above all) once per event, which is quadratic.
+    public static func apply(_ event: CampaignEvent, to state: inout Campaign?) {
+        guard state != nil else {
+            if case .campaignCreated(let created) = event { state = Campaign(created: created) }
+            return
         }
-        campaign.apply(event)
-        campaign.version += 1
-        return campaign
+        state?.apply(event)
+        state?.version += 1
     }
 
     /// The campaign that `events` describe, in order; nil if they never created it.
     public static func replay(_ events: some Sequence<CampaignEvent>) -> Campaign? {
-        events.reduce(nil, evolve)
+        var state: Campaign? = nil
+        for event in events { apply(event, to: &state) }
+        return state
     }
 
     private mutating func apply(_ event: CampaignEvent) {

@@ -87,7 +87,7 @@ struct Scenario {
     mutating func run(_ command: CampaignCommand) throws(DomainError) -> [CampaignEvent] {
         let new = try decide(command)
         events += new
-        state = new.reduce(state, Campaign.evolve)
+        for event in new { Campaign.apply(event, to: &state) }
         return new
     }
 

@@ -147,6 +147,18 @@ import Testing
         #expect(envelope.errors(in: wrongType).contains { $0.contains("expected integer or null") })
     }
 
+    @Test func theValidatorHandlesAnyOfConstRefsAndItemLimits() throws {
+        let schema = try JSONSchemaValidator(schema: Self.json(#"""
+            {"type":"array","maxItems":2,"items":{"anyOf":[{"$ref":"#/$defs/Small"},{"const":"big"}]},
+             "$defs":{"Small":{"type":"integer","minimum":0,"maximum":9}}}
+            """#))
+        #expect(schema.errors(in: try Self.json(#"[3,"big"]"#)).isEmpty)
+        #expect(schema.errors(in: try Self.json(#"[10]"#)).contains { $0.contains("$[0]: matches none of anyOf") })
+        #expect(schema.errors(in: try Self.json(#"["huge"]"#)).contains { $0.contains("anyOf") })
+        #expect(schema.errors(in: try Self.json(#"[1,2,3]"#)).contains { $0.contains("more than 2 items") })
+        #expect(schema.errors(in: try Self.json(#"{}"#)).contains { $0.contains("expected array") })
+    }
+
     @Test func theValidatorRefusesKeywordsItDoesNotCheck() throws {
         #expect(throws: JSONSchemaValidator.UnsupportedSchema.self) {
             try JSONSchemaValidator(schema: Self.json(#"{"type":"object","patternProperties":{"^x":{}}}"#))
