@@ -36,6 +36,7 @@ import Testing
         // stored events from scratch. Both must arrive at the same campaign.
         let full = try Scenario.fullLifecycle()
         #expect(Campaign.replay(full.events) == full.state)
+        #expect(full.events.reduce(nil, Campaign.evolve) == full.state)
 
         // And every prefix is a campaign as it stood at that version (what `--as-of` shows).
         for count in 1...full.events.count {
