@@ -41,6 +41,9 @@ let package = Package(
             ]
         ),
 
+        // The pure campaign domain: decide and evolve, events, codec. No I/O, no dependencies.
+        .target(name: "RepriseDomain", swiftSettings: safe),
+
         // Operator-facing pieces.
         .target(name: "RepriseSettings", swiftSettings: safe),
         .target(
@@ -80,6 +83,7 @@ let package = Package(
             dependencies: ["NATS", "RepriseTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: safe
         ),
+        .testTarget(name: "RepriseDomainTests", dependencies: ["RepriseDomain"], swiftSettings: safe),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",
