@@ -21,6 +21,7 @@ extension PostgresConnection {
     /// transaction is rolled back and the original error rethrown (cancellation becomes
     /// `.queryCanceled`). If `body` caught a failed statement, COMMIT is refused with
     /// `.inFailedSQLTransaction`, since the server would have rolled back anyway.
+    @discardableResult
     nonisolated(nonsending)
     public func withTransaction<R: Sendable>(
         isolation: PostgresIsolationLevel = .readCommitted,

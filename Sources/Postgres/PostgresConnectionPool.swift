@@ -21,6 +21,7 @@ public final class PostgresConnectionPool: Service, Sendable {
     }
 
     /// Runs the pool once around `body`, then shuts it down: for one-shot commands.
+    @discardableResult
     nonisolated(nonsending)
     public static func withPool<R: Sendable>(
         configuration: PostgresConfiguration,
@@ -72,6 +73,7 @@ public final class PostgresConnectionPool: Service, Sendable {
     ///
     /// A connection that `body` found lost (`.connectionClosed`) is closed, not reused.
     /// Do not keep the connection beyond `body`.
+    @discardableResult
     nonisolated(nonsending)
     public func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> sending R) async throws -> sending R {
         let connection = try await lease()
@@ -96,6 +98,7 @@ public final class PostgresConnectionPool: Service, Sendable {
         try await withConnection { try await $0.execute(statement, binds) }
     }
 
+    @discardableResult
     nonisolated(nonsending)
     public func withTransaction<R: Sendable>(
         isolation: PostgresIsolationLevel = .readCommitted,

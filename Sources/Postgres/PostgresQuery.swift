@@ -40,6 +40,13 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
             sql.append("$\(binds.count)")
         }
 
+        /// `nil` is SQL NULL. (A separate overload: the generic one would make the compiler warn
+        /// about interpolating an optional.)
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            binds.append(value)
+            sql.append("$\(binds.count)")
+        }
+
         /// A schema, table or column name; identifiers cannot be bind parameters, so this quotes instead.
         public mutating func appendInterpolation(identifier: String) {
             sql.append(PostgresQuery.quoteIdentifier(identifier))
