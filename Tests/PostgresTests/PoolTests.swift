@@ -3,6 +3,21 @@ import RepriseTestSupport
 import ServiceLifecycle
 import Testing
 
+/// Code in an actor hands the pool closures that touch the actor's state.
+private actor Tally {
+    private(set) var total = 0
+
+    func add(using pool: PostgresConnectionPool) async throws -> Int {
+        try await pool.withConnection { connection in
+            total += try await connection.query("SELECT 5")[0].decode(Int.self, at: 0)
+        }
+        try await pool.withTransaction { transaction in
+            total += try await transaction.query("SELECT 2")[0].decode(Int.self, at: 0)
+        }
+        return total
+    }
+}
+
 @Suite(.timeLimit(.minutes(1))) struct PoolTests {
     private func makePool(maxConnections: Int) -> PostgresConnectionPool {
         PostgresConnectionPool(configuration: TestDatabase.configuration, maxConnections: maxConnections, logger: TestDatabase.logger)
@@ -52,6 +67,17 @@ import Testing
                 #expect(try count.first?.decode(Int.self, at: 0) == 2)
             }
         }
+    }
+
+    @Test func closuresRunInTheCallersIsolation() async throws {
+        let total = try await PostgresConnectionPool.withPool(
+            configuration: TestDatabase.configuration,
+            maxConnections: 1,
+            logger: TestDatabase.logger
+        ) { pool in
+            try await Tally().add(using: pool)
+        }
+        #expect(total == 7)
     }
 
     @Test func brokenConnectionIsDiscarded() async throws {

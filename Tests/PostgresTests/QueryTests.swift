@@ -62,6 +62,19 @@ import Testing
         }
     }
 
+    @Test func copyThroughQueryIsRefusedCleanly() async throws {
+        try await TestDatabase.withSchema { connection, schema in
+            try await connection.query("CREATE TABLE \(identifier: schema).t (id int)")
+            try await connection.query("INSERT INTO \(identifier: schema).t VALUES (1), (2)")
+            for sql in ["COPY \(PostgresQuery.quoteIdentifier(schema)).t FROM STDIN", "COPY \(PostgresQuery.quoteIdentifier(schema)).t TO STDOUT"] {
+                let error = await #expect(throws: PostgresError.self) { try await connection.simpleQuery(sql) }
+                #expect(error?.code == .protocolViolation)
+            }
+            let count = try await connection.query("SELECT count(*) FROM \(identifier: schema).t")
+            #expect(try count.first?.decode(Int.self, at: 0) == 2)
+        }
+    }
+
     @Test func simpleQueryRunsSeveralStatements() async throws {
         try await TestDatabase.withSchema { connection, schema in
             let quoted = PostgresQuery.quoteIdentifier(schema)
