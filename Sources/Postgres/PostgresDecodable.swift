@@ -19,29 +19,16 @@ extension String: PostgresDecodable {
     }
 }
 
-extension Int: PostgresDecodable {
+extension PostgresDecodable where Self: FixedWidthInteger {
     public init?(postgresText text: String) {
-        self.init(text)
+        self.init(text, radix: 10)
     }
 }
 
-extension Int64: PostgresDecodable {
-    public init?(postgresText text: String) {
-        self.init(text)
-    }
-}
-
-extension Int32: PostgresDecodable {
-    public init?(postgresText text: String) {
-        self.init(text)
-    }
-}
-
-extension Int16: PostgresDecodable {
-    public init?(postgresText text: String) {
-        self.init(text)
-    }
-}
+extension Int: PostgresDecodable {}
+extension Int64: PostgresDecodable {}
+extension Int32: PostgresDecodable {}
+extension Int16: PostgresDecodable {}
 
 extension Bool: PostgresDecodable {
     public init?(postgresText text: String) {

@@ -23,29 +23,16 @@ extension String: PostgresEncodable {
     }
 }
 
-extension Int: PostgresEncodable {
+extension PostgresEncodable where Self: FixedWidthInteger {
     public func encode(into bindings: inout PostgresBindings) {
         bindings.appendText(String(self))
     }
 }
 
-extension Int64: PostgresEncodable {
-    public func encode(into bindings: inout PostgresBindings) {
-        bindings.appendText(String(self))
-    }
-}
-
-extension Int32: PostgresEncodable {
-    public func encode(into bindings: inout PostgresBindings) {
-        bindings.appendText(String(self))
-    }
-}
-
-extension Int16: PostgresEncodable {
-    public func encode(into bindings: inout PostgresBindings) {
-        bindings.appendText(String(self))
-    }
-}
+extension Int: PostgresEncodable {}
+extension Int64: PostgresEncodable {}
+extension Int32: PostgresEncodable {}
+extension Int16: PostgresEncodable {}
 
 extension Bool: PostgresEncodable {
     public func encode(into bindings: inout PostgresBindings) {

@@ -24,11 +24,7 @@ private actor Tally {
     }
 
     @Test func moreUsersThanConnectionsAllComplete() async throws {
-        let pids = try await PostgresConnectionPool.withPool(
-            configuration: TestDatabase.configuration,
-            maxConnections: 3,
-            logger: TestDatabase.logger
-        ) { pool in
+        let pids = try await TestDatabase.withPool(maxConnections: 3) { pool in
             try await withThrowingTaskGroup(of: Int32.self) { group in
                 for n in 0..<40 {
                     group.addTask {
@@ -49,11 +45,7 @@ private actor Tally {
     @Test func transactionsAndQueriesOnThePool() async throws {
         try await TestDatabase.withSchema { connection, schema in
             try await connection.query("CREATE TABLE \(identifier: schema).t (id int PRIMARY KEY)")
-            try await PostgresConnectionPool.withPool(
-                configuration: TestDatabase.configuration,
-                maxConnections: 2,
-                logger: TestDatabase.logger
-            ) { pool in
+            try await TestDatabase.withPool(maxConnections: 2) { pool in
                 try await pool.withTransaction(isolation: .serializable) { transaction in
                     try await transaction.query("INSERT INTO \(identifier: schema).t VALUES (1), (2)")
                 }
@@ -70,22 +62,14 @@ private actor Tally {
     }
 
     @Test func closuresRunInTheCallersIsolation() async throws {
-        let total = try await PostgresConnectionPool.withPool(
-            configuration: TestDatabase.configuration,
-            maxConnections: 1,
-            logger: TestDatabase.logger
-        ) { pool in
+        let total = try await TestDatabase.withPool(maxConnections: 1) { pool in
             try await Tally().add(using: pool)
         }
         #expect(total == 7)
     }
 
     @Test func brokenConnectionIsDiscarded() async throws {
-        try await PostgresConnectionPool.withPool(
-            configuration: TestDatabase.configuration,
-            maxConnections: 1,
-            logger: TestDatabase.logger
-        ) { pool in
+        try await TestDatabase.withPool(maxConnections: 1) { pool in
             let victim = try await pool.withConnection { $0.backendProcessID }
             try await TestDatabase.withConnection { admin in
                 // Waits until the backend has exited, so the next use surely finds it gone.
@@ -106,11 +90,7 @@ private actor Tally {
     }
 
     @Test func connectionClosedByTheBodyIsNotReused() async throws {
-        try await PostgresConnectionPool.withPool(
-            configuration: TestDatabase.configuration,
-            maxConnections: 1,
-            logger: TestDatabase.logger
-        ) { pool in
+        try await TestDatabase.withPool(maxConnections: 1) { pool in
             let first = try await pool.withConnection { connection in
                 await connection.close()
                 return connection.backendProcessID
@@ -121,11 +101,7 @@ private actor Tally {
     }
 
     @Test func cancelledWaiterGivesUp() async throws {
-        try await PostgresConnectionPool.withPool(
-            configuration: TestDatabase.configuration,
-            maxConnections: 1,
-            logger: TestDatabase.logger
-        ) { pool in
+        try await TestDatabase.withPool(maxConnections: 1) { pool in
             let holding = Checkpoint()
             let release = Checkpoint()
             async let holder: Void = pool.withConnection { _ in

@@ -117,11 +117,7 @@ import Testing
                 name: "insert_hit",
                 sql: "INSERT INTO \(PostgresQuery.quoteIdentifier(schema)).hits VALUES ($1, $2) RETURNING pg_backend_pid()"
             )
-            let pids = try await PostgresConnectionPool.withPool(
-                configuration: TestDatabase.configuration,
-                maxConnections: 3,
-                logger: TestDatabase.logger
-            ) { pool in
+            let pids = try await TestDatabase.withPool(maxConnections: 3) { pool in
                 try await withThrowingTaskGroup(of: [Int32].self) { group in
                     for worker in 0..<6 {
                         group.addTask {

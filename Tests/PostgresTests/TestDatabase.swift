@@ -28,6 +28,12 @@ enum TestDatabase {
         }
     }
 
+    /// A pool around `body`, shut down afterwards.
+    @discardableResult
+    static func withPool<R: Sendable>(maxConnections: Int, _ body: (PostgresConnectionPool) async throws -> sending R) async throws -> sending R {
+        try await PostgresConnectionPool.withPool(configuration: configuration, maxConnections: maxConnections, logger: logger, body)
+    }
+
     /// A fresh schema for `body`, dropped afterwards.
     static func withSchema<R: Sendable>(_ body: (PostgresConnection, String) async throws -> R) async throws -> R {
         try await withConnection { connection in
