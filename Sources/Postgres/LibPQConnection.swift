@@ -7,8 +7,8 @@ internal import CLibPQ
 /// `@unchecked Sendable` is safe because `PGconn` is only ever touched by one thread: the
 /// single thread of the owning `PostgresConnection`'s `NIOThreadPool`. Every method here is
 /// called from a work item on that thread, and the pool's queue lock orders the work items, so
-/// each one sees the writes of the previous one (`raw`, `preparedStatements`). The one exception,
-/// `finish()` from a connection that was never closed, runs after that thread has been joined.
+/// each one sees the writes of the previous one (`raw`, `preparedStatements`). The one exception
+/// is `deinit`, which runs when the last reference is gone, so no work item can still hold one.
 /// The class is `Sendable` only so that work items can carry it to that thread.
 final class LibPQConnection: @unchecked Sendable {
     private var raw: OpaquePointer?
@@ -17,6 +17,8 @@ final class LibPQConnection: @unchecked Sendable {
     /// Statement name to SQL, for the statements already prepared in this session.
     private var preparedStatements: [String: String] = [:]
     private let noticeLogger: Unmanaged<NoticeLogger>
+    /// Read once at connect, so other threads never have to ask the `PGconn`.
+    let backendProcessID: Int32
 
     /// Returns only a connected session; a failed `PGconn` is finished before throwing.
     static func connect(_ parameters: [(keyword: String, value: String)], logger: Logger) throws -> LibPQConnection {
@@ -32,6 +34,7 @@ final class LibPQConnection: @unchecked Sendable {
             let message = String(cString: PQerrorMessage(raw)).trimmingTrailingNewlines()
             PQfinish(raw)
             // libpq reports no SQLSTATE before the session exists; the OS error text is all there is.
+            // (Were libpq's or libc's messages translated, a refusal would show as `.connectionFailed`.)
             let code: PostgresError.Code = message.contains("Connection refused") ? .connectionRefused : .connectionFailed
             throw PostgresError(code: code, message: message)
         }
@@ -40,6 +43,7 @@ final class LibPQConnection: @unchecked Sendable {
 
     private init(_ raw: OpaquePointer, logger: Logger) {
         self.raw = raw
+        backendProcessID = PQbackendPID(raw)
         // Without a receiver, libpq prints NOTICEs and WARNINGs to stderr. The logger is retained
         // for as long as the PGconn can call back, and released in `finish()`.
         noticeLogger = Unmanaged.passRetained(NoticeLogger(logger: logger))
@@ -53,10 +57,6 @@ final class LibPQConnection: @unchecked Sendable {
     /// whichever thread drops the last reference, which is safe because no other thread has one.
     deinit {
         finish()
-    }
-
-    var backendProcessID: Int32 {
-        raw.map { PQbackendPID($0) } ?? 0
     }
 
     /// `PQfinish`, once. After it, every method throws `.connectionClosed`.

@@ -44,6 +44,8 @@ extension PostgresConnection {
     }
 
     private func rollback(after error: any Error) async {
+        // A lost session has no transaction left to roll back.
+        guard !isClosed else { return }
         do {
             try await run(query: "ROLLBACK", cancellable: false) { try $0.rollbackIfInTransaction() }
         } catch {

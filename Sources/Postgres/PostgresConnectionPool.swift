@@ -113,9 +113,9 @@ public final class PostgresConnectionPool: Service, Sendable {
         let id = state.withLock { $0.makeLeaseID() }
         let grant = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PoolState.Grant, any Error>) in
-                // Checked under the lock: a cancellation after it finds this waiter in the queue.
-                let isCancelled = Task.isCancelled
-                let action = state.withLock { $0.lease(id: id, continuation, isCancelled: isCancelled) }
+                // Cancellation sets the flag before its handler takes the lock, so checking the flag
+                // under the lock means the handler either finds this waiter queued or it never queues.
+                let action = state.withLock { $0.lease(id: id, continuation, isCancelled: Task.isCancelled) }
                 action?.run()
             }
         } onCancel: {
