@@ -1,0 +1,186 @@
+import Logging
+import NIOPosix
+import Synchronization
+
+/// One PostgreSQL session, whose blocking libpq calls run on a thread of its own.
+///
+/// Operations run one at a time, in the order they are called. The type is `Sendable`, but a
+/// session has one transaction state: tasks that share a connection share its transactions.
+public final class PostgresConnection: Sendable {
+    public let logger: Logger
+    /// The server process behind this session, as in `pg_stat_activity.pid`.
+    public let backendProcessID: Int32
+
+    /// One thread, so the `PGconn` is touched by one thread only, and 64 connections can block
+    /// at once without starving Swift's cooperative pool (two threads on a 2-core machine).
+    private let thread: NIOThreadPool
+    private let handle: LibPQConnection
+    private let lifecycle: Mutex<Lifecycle>
+
+    private enum Lifecycle {
+        case open
+        /// The server is gone; `close()` still has to free the `PGconn` and stop the thread.
+        case broken
+        case closed
+    }
+
+    private init(thread: NIOThreadPool, handle: LibPQConnection, logger: Logger) {
+        self.thread = thread
+        self.handle = handle
+        self.backendProcessID = handle.backendProcessID
+        var logger = logger
+        logger[metadataKey: "postgres.backend_pid"] = "\(handle.backendProcessID)"
+        self.logger = logger
+        self.lifecycle = Mutex(.open)
+    }
+
+    deinit {
+        if lifecycle.withLock({ $0 }) != .closed {
+            logger.error("PostgresConnection deinitialized without close()")
+            // Stops the thread; the last reference to the handle then finishes the PGconn.
+            thread.shutdownGracefully { _ in }
+        }
+    }
+
+    /// Connects, failing with `.connectionRefused` when nothing listens and `.connectionFailed` otherwise.
+    public static func connect(_ configuration: PostgresConfiguration, logger: Logger) async throws -> PostgresConnection {
+        let parameters = try configuration.connectionParameters()
+        let thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+        do {
+            let handle = try await thread.runBlocking(cancellable: true) {
+                try LibPQConnection.connect(parameters, logger: logger)
+            }
+            let connection = PostgresConnection(thread: thread, handle: handle, logger: logger)
+            connection.logger.debug("Connected to PostgreSQL")
+            return connection
+        } catch {
+            try? await thread.shutdownGracefully()
+            logger.debug("Could not connect to PostgreSQL", metadata: ["postgres.error": "\(error)"])
+            throw error
+        }
+    }
+
+    /// True after `close()`, and as soon as the connection is found to be lost.
+    public var isClosed: Bool {
+        lifecycle.withLock { $0 != .open }
+    }
+
+    /// Waits for operations already queued, then ends the session. Safe to call more than once.
+    public func close() async {
+        let wasClosed = lifecycle.withLock { state in
+            defer { state = .closed }
+            return state == .closed
+        }
+        guard !wasClosed else { return }
+        // Not cancellable: a cancelled task must still free the session.
+        try? await thread.runBlocking(cancellable: false) { [handle] in handle.finish() }
+        try? await thread.shutdownGracefully()
+        logger.debug("Closed PostgreSQL connection")
+    }
+
+    /// Runs one statement with `PQexecParams`; interpolated values travel as binds.
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        logger.debug("Query", metadata: ["postgres.query": "\(query.sql)"])
+        let result = try await run(query: query.sql) { [sql = query.sql, binds = query.binds] in
+            try $0.execute(sql, binds)
+        }
+        return PostgresRows(result: result)
+    }
+
+    /// Runs a named statement, preparing it on first use on this connection.
+    @discardableResult
+    public func execute(_ statement: PostgresPreparedStatement, _ binds: PostgresBindings = .init()) async throws -> PostgresRows {
+        logger.debug("Execute prepared statement", metadata: [
+            "postgres.statement": "\(statement.name)",
+            "postgres.query": "\(statement.sql)",
+        ])
+        let result = try await run(query: statement.sql) { try $0.executePrepared(name: statement.name, sql: statement.sql, binds) }
+        return PostgresRows(result: result)
+    }
+
+    /// Runs SQL through the simple-query protocol: several statements separated by `;`, no binds.
+    /// Made for migrations; never put untrusted text in `sql`.
+    public func simpleQuery(_ sql: String) async throws {
+        logger.debug("Simple query", metadata: ["postgres.query": "\(sql)"])
+        _ = try await run(query: sql) { try $0.executeSimple(sql) }
+    }
+
+    /// Runs `body` on the connection's thread. Every error is a `PostgresError`, and one that
+    /// reports a lost connection marks this connection closed, so pools drop it.
+    func run<T: Sendable>(
+        query: String?,
+        cancellable: Bool = true,
+        _ body: @escaping @Sendable (LibPQConnection) throws -> T
+    ) async throws -> T {
+        guard lifecycle.withLock({ $0 == .open }) else {
+            throw PostgresError(code: .connectionClosed, message: "the connection is closed", query: query)
+        }
+        do {
+            return try await thread.runBlocking(cancellable: cancellable) { [handle] in try body(handle) }
+        } catch let error as PostgresError {
+            if error.code == .connectionClosed {
+                lifecycle.withLock { if $0 == .open { $0 = .broken } }
+            }
+            logger.debug("Query failed", metadata: [
+                "postgres.query": "\(query ?? "")",
+                "postgres.sqlstate": "\(error.sqlState ?? "")",
+                "postgres.error.code": "\(error.code)",
+            ])
+            throw error
+        }
+    }
+}
+
+/// A statement prepared once per connection, on first use, and run by name after that.
+///
+/// Give each distinct SQL text its own name: a name is bound to the SQL it was first prepared with.
+public struct PostgresPreparedStatement: Sendable, Hashable {
+    public let name: String
+    public let sql: String
+
+    public init(name: String, sql: String) {
+        self.name = name
+        self.sql = sql
+    }
+}
+
+extension NIOThreadPool {
+    /// Like `runIfActive`, with two differences: work can be marked to run even for a cancelled
+    /// task (ROLLBACK and `PQfinish` must never be skipped), and every failure is a `PostgresError`.
+    /// Cancellation never interrupts work that has started; it only skips work that has not.
+    func runBlocking<T: Sendable>(cancellable: Bool, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let cancelled = CancellationFlag()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                submit { state in
+                    guard state == .active else {
+                        continuation.resume(throwing: PostgresError(code: .connectionClosed, message: "the connection is closed"))
+                        return
+                    }
+                    guard !(cancellable && cancelled.isSet) else {
+                        continuation.resume(throwing: PostgresError(
+                            code: .queryCanceled,
+                            message: "the task was cancelled before the statement was sent"
+                        ))
+                        return
+                    }
+                    continuation.resume(with: Result(catching: body))
+                }
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+}
+
+private final class CancellationFlag: Sendable {
+    private let flag = Atomic(false)
+
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+
+    func set() {
+        flag.store(true, ordering: .releasing)
+    }
+}

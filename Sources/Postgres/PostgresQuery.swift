@@ -1,0 +1,76 @@
+/// SQL text plus its bind values; interpolated values always become `$n` parameters, never SQL.
+///
+/// ```swift
+/// let rows = try await connection.query("SELECT name FROM users WHERE id = \(id)")
+/// try await connection.query("DROP TABLE \(identifier: schema).\(identifier: table)")
+/// ```
+public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
+    public var sql: String
+    public var binds: PostgresBindings
+
+    /// SQL written by hand: the caller guarantees `sql` holds no untrusted text.
+    public init(unsafeSQL sql: String, binds: PostgresBindings = .init()) {
+        self.sql = sql
+        self.binds = binds
+    }
+
+    public init(stringLiteral value: String) {
+        self.init(unsafeSQL: value)
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        self.init(unsafeSQL: stringInterpolation.sql, binds: stringInterpolation.binds)
+    }
+
+    /// Builds the SQL and the binds side by side.
+    public struct StringInterpolation: StringInterpolationProtocol, Sendable {
+        var sql = ""
+        var binds = PostgresBindings()
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            sql.reserveCapacity(literalCapacity + 4 * interpolationCount)
+        }
+
+        public mutating func appendLiteral(_ literal: String) {
+            sql.append(literal)
+        }
+
+        public mutating func appendInterpolation(_ value: some PostgresEncodable) {
+            binds.append(value)
+            sql.append("$\(binds.count)")
+        }
+
+        /// `nil` is SQL NULL. (A separate overload: the generic one would make the compiler warn
+        /// about interpolating an optional.)
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            binds.append(value)
+            sql.append("$\(binds.count)")
+        }
+
+        /// A schema, table or column name; identifiers cannot be bind parameters, so this quotes instead.
+        public mutating func appendInterpolation(identifier: String) {
+            sql.append(PostgresQuery.quoteIdentifier(identifier))
+        }
+    }
+
+    /// `"name"`, with embedded double quotes doubled: the quoted form is always one identifier.
+    public static func quoteIdentifier(_ identifier: String) -> String {
+        // Scalars, not Characters: a quote followed by a combining mark is one Character,
+        // but the server still sees the quote.
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in identifier.unicodeScalars {
+            quoted.append(scalar)
+            if scalar == "\"" { quoted.append(scalar) }
+        }
+        quoted.append("\"")
+        return String(quoted)
+    }
+}
+
+extension PostgresQuery: CustomStringConvertible {
+    /// The SQL and the number of binds; the values stay out of logs.
+    public var description: String {
+        binds.count == 0 ? sql : "\(sql) [\(binds.count) binds]"
+    }
+}
