@@ -1,0 +1,34 @@
+/// Every setting Reprise knows, with its documented default.
+///
+/// The README's configuration table is this list; `reprise config` prints it resolved.
+public enum Settings {
+    public static let postgresURL = Setting(
+        key: "postgres.url",
+        defaultValue: "postgresql://reprise@127.0.0.1:55432/reprise",
+        help: "PostgreSQL connection URL (libpq URI syntax).",
+        isSecret: true
+    )
+    public static let postgresPoolSize = Setting(
+        key: "postgres.pool-size",
+        defaultValue: "16",
+        help: "Most connections the PostgreSQL pool opens."
+    )
+    public static let natsURL = Setting(
+        key: "nats.url",
+        defaultValue: "nats://reprise:reprise-dev@127.0.0.1:54222",
+        help: "NATS server URL, with the user and password of this process.",
+        isSecret: true
+    )
+    public static let migrationsDirectory = Setting(
+        key: "migrations.dir",
+        defaultValue: "migrations",
+        help: "Folder holding the numbered SQL migrations."
+    )
+    public static let logLevel = Setting(
+        key: "log.level",
+        defaultValue: "info",
+        help: "Lowest log level written: trace, debug, info, notice, warning, error or critical."
+    )
+
+    public static let all: [Setting] = [postgresURL, postgresPoolSize, natsURL, migrationsDirectory, logLevel]
+}
