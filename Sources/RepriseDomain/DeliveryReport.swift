@@ -1,3 +1,4 @@
+import Crypto
 /// What the delivery side served for one subcampaign over one interval `[from, to)`.
 ///
 /// The report's own id makes it idempotent: the same id with the same contents is accepted
@@ -42,7 +43,9 @@ public struct DeliveryReport: Hashable, Sendable, Codable {
             String(impressions), String(reachEstimate), String(clicks), String(conversions),
             String(spend.amountMinor), spend.currency.rawValue,
         ]
-        return SHA256.hexDigest(Array(fields.joined(separator: "\n").utf8))
+        return SHA256.hash(data: Array(fields.joined(separator: "\n").utf8))
+            .map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }
+            .joined()
     }
 
     /// The counts must describe something that could have happened: nothing negative, and
