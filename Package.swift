@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -42,13 +43,28 @@ let package = Package(
         ),
 
         // The pure campaign domain: decide and evolve, events, codec. No I/O, no dependencies.
-        .target(name: "RepriseDomain", swiftSettings: safe),
+        .target(
+            name: "RepriseDomain",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: safe
+        ),
+
+        // Ports: the event log as the rest of Reprise sees it.
+        .target(
+            name: "RepriseEventLog",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: safe
+        ),
 
         // Operator-facing pieces.
         .target(name: "RepriseSettings", swiftSettings: safe),
         .target(
             name: "RepriseMigrations",
-            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: safe
         ),
         .target(
@@ -83,7 +99,11 @@ let package = Package(
             dependencies: ["NATS", "RepriseTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: safe
         ),
-        .testTarget(name: "RepriseDomainTests", dependencies: ["RepriseDomain"], swiftSettings: safe),
+        .testTarget(
+            name: "RepriseDomainTests",
+            dependencies: ["RepriseDomain", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: safe
+        ),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",

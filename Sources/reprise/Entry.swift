@@ -1,4 +1,8 @@
+import RepriseCLI
+
 @main
 enum Entry {
-    static func main() async {}
+    static func main() async {
+        await RepriseCommand.main()
+    }
 }

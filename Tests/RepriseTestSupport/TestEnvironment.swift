@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the integration tests find their servers.
 ///
 /// `ops/test.sh` starts PostgreSQL and nats-server and exports the URLs. When a test is
@@ -10,6 +12,13 @@ public enum TestEnvironment {
 
     public static var natsURL: String {
         environment("REPRISE_NATS_URL") ?? "nats://reprise:reprise-dev@127.0.0.1:54222"
+    }
+
+    /// The Postgres URL with `search_path` set to `schema`, so unqualified table names
+    /// (as in the migrations) land in a schema that only one test uses.
+    public static func postgresURL(searchPath schema: String) -> String {
+        let separator = postgresURL.contains("?") ? "&" : "?"
+        return postgresURL + separator + "options=-csearch_path%3D" + schema
     }
 
     /// A NATS URL for one of the restricted users in `ops/nats/nats-server.conf`,
@@ -28,7 +37,7 @@ public enum TestEnvironment {
     }
 
     private static func environment(_ name: String) -> String? {
-        guard let value = ProcessInfoShim.value(of: name), !value.isEmpty else { return nil }
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
         return value
     }
 }

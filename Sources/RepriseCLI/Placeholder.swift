@@ -1,2 +1,0 @@
-// placeholder; replaced as the module is written
-enum Placeholder {}

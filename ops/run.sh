@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the platform on this machine: installs what is missing, starts PostgreSQL and
+# NATS on loopback, builds `reprise`, migrates, and shows that the pieces talk.
+# This is the README's run command. The servers keep running afterwards;
+# `ops/services.sh stop` stops them.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPRISE_ROOT"
+
+"$REPRISE_ROOT/ops/install.sh"
+"$REPRISE_ROOT/ops/services.sh" start
+eval "$("$REPRISE_ROOT/ops/services.sh" env)"
+
+say "building reprise"
+swift build --product reprise
+reprise=$(swift build --show-bin-path)/reprise
+
+"$reprise" migrate
+"$reprise" doctor
+say "the servers keep running; stop them with ops/services.sh stop"
