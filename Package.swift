@@ -68,14 +68,28 @@ let package = Package(
             swiftSettings: safe
         ),
         .target(
+            name: "RepriseEventStore",
+            dependencies: ["RepriseEventLog", "Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: safe
+        ),
+        .target(
+            name: "RepriseCampaigns",
+            dependencies: ["RepriseDomain", "RepriseEventLog", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: safe
+        ),
+        .target(
             name: "RepriseBench",
-            dependencies: ["Postgres", "NATS", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres", "NATS", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: safe
         ),
         .target(
             name: "RepriseCLI",
             dependencies: [
                 "Postgres", "NATS", "RepriseSettings", "RepriseMigrations", "RepriseBench",
+                "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -85,7 +99,12 @@ let package = Package(
         .executableTarget(name: "reprise", dependencies: ["RepriseCLI"], swiftSettings: safe),
 
         // Tests. Integration tests talk to the servers that ops/test.sh starts.
-        .target(name: "RepriseTestSupport", path: "Tests/RepriseTestSupport", swiftSettings: safe),
+        .target(
+            name: "RepriseTestSupport",
+            dependencies: ["Postgres", "RepriseMigrations", "RepriseDomain", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/RepriseTestSupport",
+            swiftSettings: safe
+        ),
         .testTarget(
             name: "PostgresTests",
             dependencies: [
@@ -101,7 +120,23 @@ let package = Package(
         ),
         .testTarget(
             name: "RepriseDomainTests",
-            dependencies: ["RepriseDomain", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["RepriseDomain", "RepriseTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: safe
+        ),
+        .testTarget(
+            name: "RepriseEventStoreTests",
+            dependencies: [
+                "RepriseEventStore", "RepriseEventLog", "Postgres", "RepriseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: safe
+        ),
+        .testTarget(
+            name: "RepriseCampaignsTests",
+            dependencies: [
+                "RepriseCampaigns", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: safe
         ),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),

@@ -35,12 +35,11 @@ CREATE TABLE events (
 CREATE INDEX events_log_order ON events (transaction_id, position);
 CREATE INDEX events_recorded_at ON events (stream_id, recorded_at);
 
--- One row per stream: its current version and last hash. Appends compare-and-set this
--- row, which serializes writers of one stream and leaves other streams alone.
+-- One row per stream with its current version. Appends bump it with a compare-and-set,
+-- which serializes the writers of one stream and leaves other streams alone.
 CREATE TABLE streams (
     stream_id   text PRIMARY KEY,
-    version     integer NOT NULL CHECK (version >= 0),
-    last_hash   bytea NOT NULL,
+    version     integer NOT NULL CHECK (version >= 1),
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL
 );
@@ -78,9 +77,13 @@ $$;
 --   N the stream must be exactly at version N.
 --   p_event_streams, per event: the 1-based index of its stream in p_stream_ids.
 --
--- A version conflict raises SQLSTATE RP001 with the actual version in DETAIL (JSON).
--- Idempotency is the caller's first read of `commands`; a concurrent retry that slips
--- past it fails on the commands primary key, and the caller reads the stored result.
+-- It must be the first write of its transaction (see the locks below).
+-- Returns the result as JSON. A command id seen before returns the first result with
+-- "duplicate": true and appends nothing. (A retry naming other streams than the first
+-- attempt could slip past that check; it fails on the commands key, and the caller asks
+-- again.)
+-- A version conflict raises SQLSTATE RP001 with the actual version in DETAIL (JSON);
+-- malformed input raises RP002.
 CREATE FUNCTION reprise_append(
     p_command_id text,
     p_stream_ids text[],
@@ -99,19 +102,30 @@ DECLARE
     stream_count integer := coalesce(array_length(p_stream_ids, 1), 0);
     event_count integer := coalesce(array_length(p_event_ids, 1), 0);
     recorded timestamptz := now();
-    current_versions integer[] := '{}';
-    start_versions integer[];
+    earlier jsonb;
+    counts integer[];
+    start_versions integer[] := '{}';
+    next_versions integer[];
     last_hashes bytea[] := '{}';
     versions integer[] := '{}';
     previous_hashes bytea[] := '{}';
     hashes bytea[] := '{}';
     result_streams jsonb := '[]';
+    result jsonb;
     stream_index integer;
-    current_version integer;
-    current_hash bytea;
+    previous_version integer;
+    previous_hash bytea;
     was_inserted boolean;
     expected integer;
+    lock_key bigint;
 BEGIN
+    -- The transaction id orders the log, so it must be taken after the stream locks
+    -- below; an id taken earlier could order this append before one that locked a
+    -- shared stream first and so holds the lower stream version.
+    IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        RAISE EXCEPTION 'reprise_append must be the first write of its transaction' USING ERRCODE = 'RP002';
+    END IF;
+
     IF event_count = 0 THEN
         RAISE EXCEPTION 'an append needs at least one event' USING ERRCODE = 'RP002';
     END IF;
@@ -122,40 +136,71 @@ BEGIN
        OR event_count <> coalesce(array_length(p_data, 1), 0) THEN
         RAISE EXCEPTION 'append arrays differ in length' USING ERRCODE = 'RP002';
     END IF;
+    counts := array_fill(0, ARRAY[stream_count]);
+    FOR event_index IN 1..event_count LOOP
+        stream_index := p_event_streams[event_index];
+        IF stream_index IS NULL OR stream_index < 1 OR stream_index > stream_count THEN
+            RAISE EXCEPTION 'event % names no stream of this append', event_index USING ERRCODE = 'RP002';
+        END IF;
+        counts[stream_index] := counts[stream_index] + 1;
+    END LOOP;
 
-    -- Lock each stream's head row (creating it at version 0 if new) and check the
-    -- expectation. Streams are locked in the order given; callers sort them so two bulk
-    -- appends over the same streams cannot deadlock.
+    -- Serialize the writers of each stream with transaction advisory locks, taken in key
+    -- order (so two bulk appends cannot deadlock) and before the transaction has an id.
+    -- Whoever waits for a stream gets its id only after the holder committed, so the
+    -- log order (transaction_id, position) keeps every stream in version order.
+    FOR lock_key IN SELECT DISTINCT hashtextextended(id, 0) FROM unnest(p_stream_ids) AS id ORDER BY 1 LOOP
+        PERFORM pg_advisory_xact_lock(lock_key);
+    END LOOP;
+
+    -- A retry of a command that is being appended right now waited on the same streams
+    -- above, so the first attempt has committed by now and its result is visible here.
+    SELECT c.result INTO earlier FROM commands c WHERE c.command_id = p_command_id;
+    IF FOUND THEN
+        RETURN earlier || '{"duplicate": true}';
+    END IF;
+    PERFORM pg_current_xact_id();
+
+    -- Bump each stream's version by its event count, creating the stream if new, and
+    -- check the expectation against the version before.
     FOR stream_index IN 1..stream_count LOOP
-        INSERT INTO streams AS s (stream_id, version, last_hash, created_at, updated_at)
-        VALUES (p_stream_ids[stream_index], 0, ''::bytea, recorded, recorded)
-        ON CONFLICT (stream_id) DO UPDATE SET updated_at = s.updated_at
-        RETURNING s.version, s.last_hash, (s.xmax = 0) INTO current_version, current_hash, was_inserted;
+        IF counts[stream_index] = 0 THEN
+            RAISE EXCEPTION 'stream % has no events in this append', p_stream_ids[stream_index] USING ERRCODE = 'RP002';
+        END IF;
+        INSERT INTO streams AS s (stream_id, version, created_at, updated_at)
+        VALUES (p_stream_ids[stream_index], counts[stream_index], recorded, recorded)
+        ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, updated_at = EXCLUDED.updated_at
+        RETURNING s.version - counts[stream_index], (s.xmax = 0) INTO previous_version, was_inserted;
 
         expected := p_expected_versions[stream_index];
-        IF (expected = 0 AND NOT was_inserted) OR (expected > 0 AND current_version <> expected) THEN
+        IF (expected = 0 AND NOT was_inserted) OR (expected > 0 AND previous_version <> expected) THEN
             RAISE EXCEPTION 'wrong expected version for stream %: expected %, actual %',
-                p_stream_ids[stream_index], expected, current_version
+                p_stream_ids[stream_index], expected, previous_version
                 USING ERRCODE = 'RP001',
                       DETAIL = json_build_object('streamId', p_stream_ids[stream_index],
                                                  'expectedVersion', expected,
-                                                 'actualVersion', current_version)::text;
+                                                 'actualVersion', previous_version)::text;
         END IF;
-        current_versions := current_versions || current_version;
-        last_hashes := last_hashes || CASE WHEN current_version = 0 THEN NULL ELSE current_hash END;
+
+        previous_hash := NULL;
+        IF previous_version > 0 THEN
+            SELECT e.hash INTO previous_hash FROM events e
+            WHERE e.stream_id = p_stream_ids[stream_index] AND e.stream_version = previous_version;
+        END IF;
+        start_versions := start_versions || previous_version;
+        last_hashes := last_hashes || previous_hash;
     END LOOP;
 
-    start_versions := current_versions;
-
     -- Give each event its stream version and chain its hash to the one before it.
+    next_versions := start_versions;
     FOR event_index IN 1..event_count LOOP
         stream_index := p_event_streams[event_index];
-        current_versions[stream_index] := current_versions[stream_index] + 1;
-        versions := versions || current_versions[stream_index];
+        next_versions[stream_index] := next_versions[stream_index] + 1;
+        versions := versions || next_versions[stream_index];
         previous_hashes := previous_hashes || last_hashes[stream_index];
         last_hashes[stream_index] := reprise_event_hash(
             last_hashes[stream_index], p_event_ids[event_index], p_stream_ids[stream_index],
-            current_versions[stream_index], p_event_types[event_index], p_schema_versions[event_index],
+            next_versions[stream_index], p_event_types[event_index], p_schema_versions[event_index],
             p_data[event_index], p_correlation_id, p_causation_id, p_actor, p_command_id, recorded);
         hashes := hashes || last_hashes[stream_index];
     END LOOP;
@@ -169,21 +214,14 @@ BEGIN
          AS e(event_id, stream_index, version, event_type, schema_version, data, previous_hash, hash);
 
     FOR stream_index IN 1..stream_count LOOP
-        UPDATE streams SET version = current_versions[stream_index],
-                           last_hash = last_hashes[stream_index],
-                           updated_at = recorded
-        WHERE stream_id = p_stream_ids[stream_index];
         result_streams := result_streams || jsonb_build_object(
             'streamId', p_stream_ids[stream_index],
             'previousVersion', start_versions[stream_index],
-            'version', current_versions[stream_index]);
+            'version', next_versions[stream_index]);
     END LOOP;
-
-    INSERT INTO commands (command_id, result, recorded_at)
-    VALUES (p_command_id,
-            jsonb_build_object('streams', result_streams, 'eventCount', event_count,
-                               'recordedAt', recorded),
-            recorded);
-    RETURN jsonb_build_object('streams', result_streams, 'eventCount', event_count, 'recordedAt', recorded);
+    result := jsonb_build_object('streams', result_streams, 'eventCount', event_count,
+                                 'recordedAtMicroseconds', (extract(epoch FROM recorded) * 1000000)::bigint);
+    INSERT INTO commands (command_id, result, recorded_at) VALUES (p_command_id, result, recorded);
+    RETURN result;
 END
 $$;

@@ -7,6 +7,7 @@ public protocol EventStore: Sendable {
     ///
     /// Idempotent by `AppendRequest.commandID`: a retry returns the first result with
     /// `isDuplicate == true` and appends nothing.
+    @discardableResult
     func append(_ request: AppendRequest) async throws(EventStoreError) -> AppendResult
 
     /// Events of one stream in version order, starting at `version` (inclusive),
@@ -21,8 +22,41 @@ public protocol EventStore: Sendable {
     /// committed event exactly once, whatever the commit order of concurrent writers.
     func readLog(after cursor: LogCursor?, limit: Int) async throws(EventStoreError) -> LogPage
 
+    /// Where the stable prefix of the log ends right now. Events of transactions below
+    /// `stableBelow` are final; everything committed before this call has a transaction id
+    /// below `nextTransactionID`.
+    func logHorizon() async throws(EventStoreError) -> LogHorizon
+
     /// The stream's current version, or nil when the stream does not exist.
     func streamVersion(_ streamID: StreamID) async throws(EventStoreError) -> Int?
+
+    /// Streams and their versions in name order, after `streamID` (nil: from the first).
+    func listStreams(after streamID: StreamID?, limit: Int) async throws(EventStoreError) -> [StreamHead]
+
+    /// The result of the command's append, when a command with this id was appended.
+    func appendResult(forCommand commandID: String) async throws(EventStoreError) -> AppendResult?
+}
+
+/// The visibility horizon of the log at one moment.
+public struct LogHorizon: Sendable, Hashable {
+    public let stableBelow: UInt64
+    public let nextTransactionID: UInt64
+
+    public init(stableBelow: UInt64, nextTransactionID: UInt64) {
+        self.stableBelow = stableBelow
+        self.nextTransactionID = nextTransactionID
+    }
+}
+
+/// A stream's name and current version.
+public struct StreamHead: Sendable, Hashable {
+    public let streamID: StreamID
+    public let version: Int
+
+    public init(streamID: StreamID, version: Int) {
+        self.streamID = streamID
+        self.version = version
+    }
 }
 
 /// Forward reads go up in version, backward reads go down.

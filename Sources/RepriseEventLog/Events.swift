@@ -91,7 +91,7 @@ public struct AppendRequest: Sendable, Equatable {
 
 /// What an append did to each stream.
 public struct AppendResult: Sendable, Equatable, Codable {
-    public struct Stream: Sendable, Equatable, Codable {
+    public struct Stream: Sendable, Hashable, Codable {
         public let streamID: StreamID
         public let previousVersion: Int
         public let version: Int

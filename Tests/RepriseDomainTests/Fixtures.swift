@@ -1,36 +1,6 @@
 import RepriseDomain
+import RepriseTestSupport
 import Testing
-
-// Literals for the domain's value types, so tests read like the data they describe.
-// A malformed literal is a bug in the test itself, so it stops the run at once.
-
-extension Identifier: ExpressibleByStringLiteral, ExpressibleByUnicodeScalarLiteral,
-    ExpressibleByExtendedGraphemeClusterLiteral
-{
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("bad id literal: \(error)") }
-    }
-}
-
-extension Timestamp: ExpressibleByStringLiteral, ExpressibleByUnicodeScalarLiteral,
-    ExpressibleByExtendedGraphemeClusterLiteral
-{
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("bad timestamp literal: \(error)") }
-    }
-}
-
-extension CatalogValue: ExpressibleByStringLiteral, ExpressibleByUnicodeScalarLiteral,
-    ExpressibleByExtendedGraphemeClusterLiteral
-{
-    public init(stringLiteral value: String) { self.init(value) }
-}
-
-extension Currency: ExpressibleByStringLiteral, ExpressibleByUnicodeScalarLiteral,
-    ExpressibleByExtendedGraphemeClusterLiteral
-{
-    public init(stringLiteral value: String) { self.init(value) }
-}
 
 /// The standard campaign the tests start from: 10 000.00 EUR over a month that begins
 /// nine days after `now`, with one subcampaign `sub-1`.

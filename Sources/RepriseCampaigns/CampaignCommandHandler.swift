@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import RepriseDomain
+import RepriseEventLog
+
+/// Who sent a command, when, and under which id: everything but the command itself.
+public struct CommandEnvelope: Sendable {
+    /// The idempotency key: a retry carries the same id and gets the first outcome.
+    public var commandID: String
+    public var correlationID: UUID
+    public var causationID: UUID?
+    public var actor: String
+    public var issuedAt: Timestamp
+
+    public init(commandID: String, correlationID: UUID, causationID: UUID? = nil, actor: String, issuedAt: Timestamp) {
+        self.commandID = commandID
+        self.correlationID = correlationID
+        self.causationID = causationID
+        self.actor = actor
+        self.issuedAt = issuedAt
+    }
+}
+
+/// What a handled command did.
+public struct CommandOutcome: Sendable {
+    public let campaignID: CampaignID
+    /// The campaign's version (its stream's) after the command.
+    public let version: Int
+    /// The events this command appended; empty when it changed nothing or was a retry.
+    public let events: [CampaignEvent]
+    /// True when the command id had been handled before; nothing new was appended.
+    public let isDuplicate: Bool
+}
+
+/// Decides campaign commands against their history and appends the events.
+///
+/// Load the stream, replay it, decide, append with the loaded version as the expectation.
+/// When another writer got there first, the command is decided again on the new history
+/// (a few times), unless the caller pinned a version (HTTP If-Match), in which case the
+/// mismatch is the answer.
+public struct CampaignCommandHandler: Sendable {
+    private let store: any EventStore
+    private let eventIDs: EventIDGenerator
+    private let logger: Logger
+    private let campaignLocks = KeyedLock()
+    private let maxAttempts = 8
+
+    public init(store: any EventStore, eventIDs: EventIDGenerator = EventIDGenerator(), logger: Logger) {
+        self.store = store
+        self.eventIDs = eventIDs
+        self.logger = logger
+    }
+
+    /// Handles one command. `expectedVersion` makes it conditional on the campaign's version.
+    @discardableResult
+    public func handle(
+        _ command: CampaignCommand, envelope: CommandEnvelope, expectedVersion: Int? = nil
+    ) async throws(CommandError) -> CommandOutcome {
+        do {
+            return try await campaignLocks.withLock(command.campaignID.rawValue) {
+                try await decideAndAppend(command, envelope: envelope, expectedVersion: expectedVersion)
+            }
+        } catch let error as CommandError {
+            throw error
+        } catch {
+            throw CommandError(.unavailable, "\(error)")
+        }
+    }
+
+    private func decideAndAppend(
+        _ command: CampaignCommand, envelope: CommandEnvelope, expectedVersion: Int?
+    ) async throws(CommandError) -> CommandOutcome {
+        let campaignID = command.campaignID
+        let streamID = StreamID(Campaign.streamID(for: campaignID))
+        let context = CommandContext(issuedAt: envelope.issuedAt, actor: envelope.actor)
+        var lastConflict: EventStoreError?
+        for _ in 0..<maxAttempts {
+            let (state, version) = try await load(streamID)
+            if let expectedVersion, expectedVersion != version {
+                throw CommandError(
+                    .versionMismatch, "campaign \(campaignID) is at version \(version), not \(expectedVersion)",
+                    actualVersion: version
+                )
+            }
+            let events: [CampaignEvent]
+            do {
+                events = try Campaign.decide(command, state: state, context: context)
+            } catch {
+                // A retry of a command that was already applied is judged against the state
+                // it produced and may now be refused; the command id tells them apart.
+                if let earlier = try await earlierOutcome(envelope.commandID, campaignID: campaignID) { return earlier }
+                throw CommandError.rejected(error)
+            }
+            guard !events.isEmpty else {
+                return CommandOutcome(campaignID: campaignID, version: version, events: [], isDuplicate: false)
+            }
+            let request = AppendRequest(
+                commandID: envelope.commandID,
+                streams: [StreamAppend(
+                    streamID: streamID,
+                    expectedVersion: version == 0 ? .noStream : .exactly(version),
+                    events: events.map(encode)
+                )],
+                metadata: EventMetadata(correlationID: envelope.correlationID, causationID: envelope.causationID, actor: envelope.actor)
+            )
+            do {
+                let result = try await store.append(request)
+                let newVersion = result.streams.first?.version ?? version
+                return CommandOutcome(
+                    campaignID: campaignID, version: newVersion,
+                    events: result.isDuplicate ? [] : events, isDuplicate: result.isDuplicate
+                )
+            } catch where error.code == .wrongExpectedVersion {
+                if expectedVersion != nil {
+                    throw CommandError(.versionMismatch, error.message, actualVersion: error.actualVersion)
+                }
+                lastConflict = error
+                logger.debug("append conflict; deciding again", metadata: ["campaign.id": "\(campaignID)"])
+                // Writers that collided would collide again in lockstep; spread them out.
+                try? await Task.sleep(for: .microseconds(Int.random(in: 0...2_000)))
+            } catch {
+                throw CommandError.store(error)
+            }
+        }
+        throw CommandError(
+            .conflict, "campaign \(campaignID) kept changing under this command; try again",
+            actualVersion: lastConflict?.actualVersion
+        )
+    }
+
+    /// Books every campaign of a bulk buy in one atomic append, or none.
+    @discardableResult
+    public func bulkBuy(
+        _ items: [CreateCampaignWithSubcampaigns], envelope: CommandEnvelope
+    ) async throws(CommandError) -> [CommandOutcome] {
+        var existing = Set<CampaignID>()
+        for item in items {
+            do {
+                if try await store.streamVersion(StreamID(Campaign.streamID(for: item.campaign.campaignID))) != nil {
+                    existing.insert(item.campaign.campaignID)
+                }
+            } catch {
+                throw CommandError.store(error)
+            }
+        }
+        let context = CommandContext(issuedAt: envelope.issuedAt, actor: envelope.actor)
+        let booked: [BulkBuy.BookedCampaign]
+        do {
+            booked = try BulkBuy.decide(items, existing: { existing.contains($0) }, context: context)
+        } catch {
+            if let result = try await earlierResult(envelope.commandID) {
+                return result.streams.compactMap { stream in
+                    Campaign.campaignID(fromStreamID: stream.streamID.rawValue).map {
+                        CommandOutcome(campaignID: $0, version: stream.version, events: [], isDuplicate: true)
+                    }
+                }
+            }
+            throw CommandError(.bulkRejected, error.description, bulkRejection: error)
+        }
+        let request = AppendRequest(
+            commandID: envelope.commandID,
+            streams: booked.map {
+                StreamAppend(streamID: StreamID($0.streamID), expectedVersion: .noStream, events: $0.events.map(encode))
+            },
+            metadata: EventMetadata(correlationID: envelope.correlationID, causationID: envelope.causationID, actor: envelope.actor)
+        )
+        do {
+            let result = try await store.append(request)
+            let versions = Dictionary(uniqueKeysWithValues: result.streams.map { ($0.streamID.rawValue, $0.version) })
+            return booked.map {
+                CommandOutcome(
+                    campaignID: $0.campaignID, version: versions[$0.streamID] ?? $0.events.count,
+                    events: result.isDuplicate ? [] : $0.events, isDuplicate: result.isDuplicate
+                )
+            }
+        } catch where error.code == .wrongExpectedVersion {
+            throw CommandError(.conflict, "campaign \(error.streamID?.rawValue ?? "?") was created meanwhile; nothing was booked")
+        } catch {
+            throw CommandError.store(error)
+        }
+    }
+
+    /// The campaign as its events leave it, and its version (0: no such campaign).
+    public func load(_ campaignID: CampaignID) async throws(CommandError) -> (Campaign?, Int) {
+        try await load(StreamID(Campaign.streamID(for: campaignID)))
+    }
+
+    private func load(_ streamID: StreamID) async throws(CommandError) -> (Campaign?, Int) {
+        let recorded = try await CampaignHistoryReader(store: store).events(of: streamID)
+        var state: Campaign?
+        for event in recorded { Campaign.apply(event.event, to: &state) }
+        return (state, recorded.last?.recorded.streamVersion ?? 0)
+    }
+
+    private func encode(_ event: CampaignEvent) -> NewEvent {
+        let stored = EventCodec.encode(event)
+        return NewEvent(eventID: eventIDs.next(), type: stored.type, schemaVersion: stored.schemaVersion, data: stored.data)
+    }
+
+    private func earlierResult(_ commandID: String) async throws(CommandError) -> AppendResult? {
+        do {
+            return try await store.appendResult(forCommand: commandID)
+        } catch {
+            throw CommandError.store(error)
+        }
+    }
+
+    private func earlierOutcome(_ commandID: String, campaignID: CampaignID) async throws(CommandError) -> CommandOutcome? {
+        guard let result = try await earlierResult(commandID) else { return nil }
+        let version = result.streams.first { $0.streamID.rawValue == Campaign.streamID(for: campaignID) }?.version ?? 0
+        return CommandOutcome(campaignID: campaignID, version: version, events: [], isDuplicate: true)
+    }
+}

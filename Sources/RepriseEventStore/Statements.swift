@@ -1,0 +1,70 @@
+import Postgres
+
+/// The event store's SQL, prepared once per connection.
+enum Statements {
+    /// Columns of a `RecordedEvent`, in the order `RecordedEventColumns.decode` reads them.
+    /// `data::text` is what the hash chain covers; the time comes as exact microseconds.
+    static let eventColumns = """
+        transaction_id::text, position, event_id, stream_id, stream_version, event_type, schema_version,
+        data::text, correlation_id, causation_id, actor, command_id,
+        (extract(epoch FROM recorded_at) * 1000000)::bigint, previous_hash, hash
+        """
+
+    static let append = PostgresPreparedStatement(
+        name: "reprise_append",
+        sql: """
+            SELECT reprise_append($1, $2::text[], $3::int[], $4::int[], $5::uuid[], $6::text[], $7::int[],
+                                  $8::jsonb[], $9::uuid, $10::uuid, $11)
+            """
+    )
+
+    static let readStreamForward = PostgresPreparedStatement(
+        name: "reprise_read_stream_forward",
+        sql: """
+            SELECT \(eventColumns) FROM events
+            WHERE stream_id = $1 AND stream_version >= $2
+            ORDER BY stream_version LIMIT $3
+            """
+    )
+
+    static let readStreamBackward = PostgresPreparedStatement(
+        name: "reprise_read_stream_backward",
+        sql: """
+            SELECT \(eventColumns) FROM events
+            WHERE stream_id = $1 AND stream_version <= $2
+            ORDER BY stream_version DESC LIMIT $3
+            """
+    )
+
+    /// The stable prefix of the log: rows of transactions older than every transaction
+    /// still running (the snapshot's xmin) can no longer be joined by an earlier row.
+    static let readLog = PostgresPreparedStatement(
+        name: "reprise_read_log",
+        sql: """
+            SELECT \(eventColumns) FROM events
+            WHERE (transaction_id, position) > ($1::xid8, $2)
+              AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY transaction_id, position LIMIT $3
+            """
+    )
+
+    static let streamVersion = PostgresPreparedStatement(
+        name: "reprise_stream_version",
+        sql: "SELECT version FROM streams WHERE stream_id = $1"
+    )
+
+    static let listStreams = PostgresPreparedStatement(
+        name: "reprise_list_streams",
+        sql: "SELECT stream_id, version FROM streams WHERE stream_id > $1 ORDER BY stream_id LIMIT $2"
+    )
+
+    static let commandResult = PostgresPreparedStatement(
+        name: "reprise_command_result",
+        sql: "SELECT result FROM commands WHERE command_id = $1"
+    )
+
+    static let horizon = PostgresPreparedStatement(
+        name: "reprise_log_horizon",
+        sql: "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text FROM pg_current_snapshot() AS s"
+    )
+}

@@ -1,0 +1,99 @@
+import Foundation
+import RepriseCampaigns
+import RepriseDomain
+import RepriseEventLog
+import RepriseTestSupport
+import Testing
+
+@Suite("Auditing: history, state as of a moment, and the hash chain")
+struct AuditTests {
+    @Test func historyListsEveryEventInOrder() async throws {
+        try await Booking.withHandler { handler, store, _ in
+            try await Booking.activeCampaign("cmp-1", handler: handler)
+            let history = try await CampaignAudit(store: store).history(of: "cmp-1")
+            #expect(history.map(\.recorded.type) == ["campaign.created", "subcampaign.added", "campaign.activated"])
+            #expect(history.map(\.recorded.streamVersion) == [1, 2, 3])
+        }
+    }
+
+    @Test func stateAsOfAVersionATimeOrALogPosition() async throws {
+        try await Booking.withHandler { handler, store, _ in
+            try await Booking.activeCampaign("cmp-1", handler: handler)
+            let audit = CampaignAudit(store: store)
+            let history = try await audit.history(of: "cmp-1")
+
+            let draft = try #require(try await audit.state(of: "cmp-1", at: .version(2)))
+            #expect(draft.campaign.status == .draft)
+            #expect(draft.version == 2)
+
+            let atActivation = try #require(try await audit.state(of: "cmp-1", at: .time(history[2].recorded.recordedAt)))
+            #expect(atActivation.campaign.status == .active)
+
+            let byPosition = try #require(try await audit.state(of: "cmp-1", at: .logPosition(history[0].recorded.cursor)))
+            #expect(byPosition.version == 1)
+
+            let before = try await audit.state(of: "cmp-1", at: .time(history[0].recorded.recordedAt.addingTimeInterval(-1)))
+            #expect(before == nil)
+        }
+    }
+
+    @Test func momentsParseFromText() {
+        #expect(AuditMoment(parsing: "v12") == .version(12))
+        #expect(AuditMoment(parsing: "7") == .version(7))
+        #expect(AuditMoment(parsing: "881:42") == .logPosition(LogCursor(transactionID: 881, position: 42)))
+        #expect(AuditMoment(parsing: "2026-11-21T10:00:00Z") == .time(Date(timeIntervalSince1970: 1_795_255_200)))
+        #expect(AuditMoment(parsing: "2026-11-21T10:00:00.250Z") == .time(Date(timeIntervalSince1970: 1_795_255_200.25)))
+        #expect(AuditMoment(parsing: "yesterday") == nil)
+    }
+
+    @Test func anIntactLogVerifies() async throws {
+        try await Booking.withHandler { handler, store, _ in
+            try await Booking.activeCampaign("cmp-1", handler: handler)
+            try await Booking.activeCampaign("cmp-2", handler: handler)
+            let report = try await ChainVerifier(store: store, pageSize: 2).verify()
+            #expect(report.isIntact)
+            #expect(report.eventsChecked == 6)
+            #expect(report.streamsChecked == 2)
+        }
+    }
+
+    @Test func anEditedEventIsNamed() async throws {
+        try await Booking.withHandler { handler, store, database in
+            try await Booking.activeCampaign("cmp-1", handler: handler)
+            let edited = try await database.withConnection { connection in
+                try await connection.query("""
+                    UPDATE events SET data = jsonb_set(data, '{name}', '"Tampered"')
+                    WHERE stream_id = 'campaign-cmp-1' AND stream_version = 1 RETURNING event_id
+                    """)[0].decode(UUID.self, at: 0)
+            }
+            let failure = try #require(try await ChainVerifier(store: store).verify().firstFailure)
+            #expect(failure.reason == .hashMismatch)
+            #expect(failure.event?.eventID == edited)
+            #expect(failure.description.contains(edited.uuidString))
+        }
+    }
+
+    @Test func aRemovedEventIsCaught() async throws {
+        try await Booking.withHandler { handler, store, database in
+            try await Booking.activeCampaign("cmp-1", handler: handler)
+            _ = try await database.withConnection { connection in
+                try await connection.query("DELETE FROM events WHERE stream_id = 'campaign-cmp-1' AND stream_version = 2")
+            }
+            let failure = try #require(try await ChainVerifier(store: store).verify().firstFailure)
+            #expect(failure.reason == .versionGap)
+            #expect(failure.streamVersion == 3)
+        }
+    }
+
+    @Test func eventsRemovedFromTheEndAreCaught() async throws {
+        try await Booking.withHandler { handler, store, database in
+            try await Booking.activeCampaign("cmp-1", handler: handler)
+            _ = try await database.withConnection { connection in
+                try await connection.query("DELETE FROM events WHERE stream_id = 'campaign-cmp-1' AND stream_version = 3")
+            }
+            let failure = try #require(try await ChainVerifier(store: store).verify().firstFailure)
+            #expect(failure.reason == .headMismatch)
+            #expect(failure.streamID == "campaign-cmp-1")
+        }
+    }
+}

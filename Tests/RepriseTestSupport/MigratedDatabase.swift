@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import Postgres
+import RepriseMigrations
+
+/// A schema of one test's own, with the repository's migrations applied, and a pool whose
+/// connections use it. Tests run in parallel against one server; schemas keep them apart.
+public struct MigratedDatabase: Sendable {
+    public let schema: String
+    public let url: String
+    public let logger: Logger
+
+    /// The repository's `migrations/` folder, found from this file's place in the tree.
+    public static var repositoryMigrations: String {
+        URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("migrations").path
+    }
+
+    /// Creates and migrates a fresh schema, runs `body` with a pool on it, then drops it.
+    public static func with<R: Sendable>(
+        maxConnections: Int = 8,
+        _ body: (PostgresConnectionPool, MigratedDatabase) async throws -> R
+    ) async throws -> R {
+        let logger = Logger(label: "test.database")
+        let schema = TestEnvironment.uniqueName("test")
+        let database = MigratedDatabase(schema: schema, url: TestEnvironment.postgresURL(searchPath: schema), logger: logger)
+        try await database.withConnection(url: TestEnvironment.postgresURL) { try await $0.simpleQuery("CREATE SCHEMA \(schema)") }
+        do {
+            try await database.withConnection(url: database.url) { connection in
+                let runner = MigrationRunner(migrations: try Migration.load(from: repositoryMigrations), logger: logger)
+                try await runner.migrate(on: connection)
+            }
+            let result = try await PostgresConnectionPool.withPool(
+                configuration: PostgresConfiguration(url: database.url), maxConnections: maxConnections, logger: logger
+            ) { pool in
+                try await body(pool, database)
+            }
+            try await database.drop()
+            return result
+        } catch {
+            try? await database.drop()
+            throw error
+        }
+    }
+
+    /// A connection of its own on this schema, closed after `body`.
+    public func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+        try await withConnection(url: url, body)
+    }
+
+    private func withConnection<R: Sendable>(url: String, _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        let connection = try await PostgresConnection.connect(PostgresConfiguration(url: url), logger: logger)
+        do {
+            let result = try await body(connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    private func drop() async throws {
+        try await withConnection(url: TestEnvironment.postgresURL) { try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE") }
+    }
+}
