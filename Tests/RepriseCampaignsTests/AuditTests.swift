@@ -97,3 +97,28 @@ struct AuditTests {
         }
     }
 }
+
+@Suite("Stored events as JSON")
+struct EventEnvelopeTests {
+    @Test func everyStoredEventPrintsAsAValidEnvelopeWithValidData() async throws {
+        try await Booking.withHandler { handler, store, _ in
+            try await Booking.activeCampaign("cmp-1", handler: handler)
+            try await handler.handle(
+                .reportDelivery(ReportDelivery(campaignID: "cmp-1", report: Booking.report("rep-1"))), envelope: Booking.envelope()
+            )
+            let envelopeSchema = try JSONSchemaValidator.eventSchema("envelope.v1.json")
+            let history = try await CampaignAudit(store: store).history(of: "cmp-1")
+            #expect(history.count == 4)
+            for entry in history {
+                let envelope = EventEnvelope.json(entry.recorded)
+                #expect(envelopeSchema.errors(in: envelope).isEmpty, "\(envelopeSchema.errors(in: envelope))")
+                guard case .object(let fields) = envelope, let data = fields["data"] else {
+                    Issue.record("the envelope is not an object with data")
+                    continue
+                }
+                let dataSchema = try JSONSchemaValidator.eventSchema("\(entry.recorded.type).v\(entry.recorded.schemaVersion).json")
+                #expect(dataSchema.errors(in: data).isEmpty, "\(entry.recorded.type): \(dataSchema.errors(in: data))")
+            }
+        }
+    }
+}

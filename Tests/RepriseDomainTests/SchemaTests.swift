@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import RepriseDomain
+import RepriseTestSupport
 import Testing
 
 /// The JSON Schemas in `schemas/events/` against what the domain really writes.
@@ -49,11 +50,12 @@ import Testing
                 "type": .string(stored.type),
                 "schemaVersion": .integer(Int64(stored.schemaVersion)),
                 "data": try Self.json(stored.data),
-                "correlationId": .string("req-\(index)"),
-                "causationId": index == 0 ? .null : .string("cmd-\(index)"),
+                "correlationId": .string("01937c4e-0000-7000-8000-\(String(format: "%012x", index))"),
+                "causationId": index == 0 ? .null : .string("01937c4e-0000-7000-8000-\(String(format: "%012x", index - 1))"),
                 "actor": .string("label-7"),
+                "commandId": .string("command-\(index)"),
                 "recordedAt": .string("2026-11-21T10:00:00.000000Z"),
-                "globalPosition": index == 0 ? .null : .integer(Int64(1000 + index)),
+                "logPosition": .string("\(1000 + index):\(index + 1)"),
                 "hash": .string(hash),
                 "previousHash": previousHash,
             ])
@@ -144,8 +146,8 @@ import Testing
         #expect(!envelope.errors(in: nullHash).contains { $0.contains("previousHash") })
         let badHash: JSONValue = .object(["previousHash": .string("ABC")])
         #expect(envelope.errors(in: badHash).contains { $0.contains("previousHash") })
-        let wrongType: JSONValue = .object(["globalPosition": .string("7")])
-        #expect(envelope.errors(in: wrongType).contains { $0.contains("expected integer or null") })
+        let wrongType: JSONValue = .object(["causationId": .integer(7)])
+        #expect(envelope.errors(in: wrongType).contains { $0.contains("expected string or null") })
     }
 
     @Test func theValidatorHandlesAnyOfConstRefsAndItemLimits() throws {

@@ -8,9 +8,10 @@ import RepriseDomain
 /// for nullable), properties, required, additionalProperties, enum, const, pattern,
 /// minimum, maximum, minLength, maxLength, items, minItems, maxItems, uniqueItems, `$ref`
 /// to `#/$defs/…`, oneOf, anyOf; `format`, titles, descriptions and ids are annotations.
-struct JSONSchemaValidator {
-    struct UnsupportedSchema: Error, CustomStringConvertible {
-        var description: String
+public struct JSONSchemaValidator {
+    public struct UnsupportedSchema: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
     private static let assertions: Set<String> = [
@@ -21,19 +22,19 @@ struct JSONSchemaValidator {
         "$schema", "$id", "$defs", "$comment", "title", "description", "format", "examples",
     ]
 
-    let root: JSONValue
+    public let root: JSONValue
 
-    init(schema: JSONValue) throws {
+    public init(schema: JSONValue) throws {
         root = schema
         try Self.checkKeywords(schema, path: "#")
     }
 
-    init(contentsOf url: URL) throws {
+    public init(contentsOf url: URL) throws {
         try self.init(schema: JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: url)))
     }
 
     /// Every way `instance` fails the schema, as "path: reason"; empty when it is valid.
-    func errors(in instance: JSONValue) -> [String] {
+    public func errors(in instance: JSONValue) -> [String] {
         var errors: [String] = []
         validate(instance, against: root, at: "$", into: &errors)
         return errors
@@ -236,5 +237,17 @@ struct JSONSchemaValidator {
         case .null: "null"
         case .array, .object: typeName(value)
         }
+    }
+}
+
+extension JSONSchemaValidator {
+    /// The repository's `schemas/events/`, found from this file's place in the tree.
+    public static let eventSchemaFolder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("schemas/events")
+
+    /// The validator for one file of `schemas/events/`, such as `envelope.v1.json`.
+    public static func eventSchema(_ fileName: String) throws -> JSONSchemaValidator {
+        try JSONSchemaValidator(contentsOf: eventSchemaFolder.appendingPathComponent(fileName))
     }
 }
