@@ -139,6 +139,14 @@ let package = Package(
             ],
             swiftSettings: safe
         ),
+        .testTarget(
+            name: "RepriseCLITests",
+            dependencies: [
+                "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: safe
+        ),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",

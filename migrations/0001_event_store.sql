@@ -8,9 +8,12 @@
 -- Below the horizon no row can appear any more, so that prefix is stable and every
 -- reader sees the same total order. Writers never take a global lock.
 --
--- Tamper evidence. Each row's `hash` is SHA-256 over the previous hash of its stream and
--- the row's canonical content (see reprise_event_hash), so editing or removing any event
--- breaks the chain from there on.
+-- Tamper evidence. Each row's `hash` is SHA-256 over the previous hash of its stream
+-- followed by the row's canonical content: each of event_id, stream_id, stream_version,
+-- event_type, schema_version, data (as jsonb prints it), correlation_id, causation_id
+-- ('' when NULL), actor, command_id and recorded_at (microseconds since the epoch) as its
+-- UTF-8 byte length, a colon and its text. Editing or removing an event breaks the chain
+-- from there on. `reprise audit verify` recomputes it in Swift (EventHash).
 CREATE TABLE events (
     position        bigint GENERATED ALWAYS AS IDENTITY,
     transaction_id  xid8 NOT NULL DEFAULT pg_current_xact_id(),
@@ -33,7 +36,6 @@ CREATE TABLE events (
 
 -- The stable total order that followers and the sequencer page through.
 CREATE INDEX events_log_order ON events (transaction_id, position);
-CREATE INDEX events_recorded_at ON events (stream_id, recorded_at);
 
 -- One row per stream with its current version. Appends bump it with a compare-and-set,
 -- which serializes the writers of one stream and leaves other streams alone.
@@ -52,176 +54,291 @@ CREATE TABLE commands (
     recorded_at timestamptz NOT NULL
 );
 
--- SHA-256 over the previous hash of the stream and the event's canonical content: each
--- field as its UTF-8 byte length, a colon and its text, so no field can bleed into the
--- next. `reprise audit verify` recomputes exactly this in Swift.
-CREATE FUNCTION reprise_event_hash(
-    previous_hash bytea, event_id uuid, stream_id text, stream_version integer,
-    event_type text, schema_version integer, data jsonb, correlation_id uuid,
-    causation_id uuid, actor text, command_id text, recorded_at timestamptz
-) RETURNS bytea
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT sha256(coalesce(previous_hash, ''::bytea) || convert_to(
-        string_agg(octet_length(field) || ':' || field, '' ORDER BY ordinal), 'UTF8'))
-    FROM unnest(ARRAY[
-        event_id::text, stream_id, stream_version::text, event_type, schema_version::text,
-        data::text, correlation_id::text, coalesce(causation_id::text, ''), actor, command_id,
-        ((extract(epoch FROM recorded_at) * 1000000)::bigint)::text
-    ]) WITH ORDINALITY AS fields(field, ordinal)
-$$;
-
--- Appends the events of one command, to one or several streams, atomically and in one
--- round trip.
+-- Appends the events of many commands in one transaction and one round trip.
 --
---   p_expected_versions, per stream: -1 any version, 0 the stream must not exist yet,
---   N the stream must be exactly at version N.
---   p_event_streams, per event: the 1-based index of its stream in p_stream_ids.
+-- Each command is all or nothing on its own: its stream expectations are checked
+-- before anything is written, and a command whose expectation fails writes nothing,
+-- while the others in the batch go ahead. Concurrent single-event commands are thus
+-- group-committed: the caller batches what arrives while an earlier batch is in flight.
 --
--- It must be the first write of its transaction (see the locks below).
--- Returns the result as JSON. A command id seen before returns the first result with
--- "duplicate": true and appends nothing. (A retry naming other streams than the first
--- attempt could slip past that check; it fails on the commands key, and the caller asks
--- again.)
--- A version conflict raises SQLSTATE RP001 with the actual version in DETAIL (JSON);
--- malformed input raises RP002.
-CREATE FUNCTION reprise_append(
-    p_command_id text,
+-- Arguments are parallel arrays, grouped in order:
+--   per command:         p_command_ids, p_correlation_ids, p_causation_ids, p_actors
+--   per stream append:   p_append_commands (1-based command index), p_stream_ids,
+--                        p_expected_versions (-1 any, 0 no stream yet, N exactly N)
+--   per event:           p_event_appends (1-based stream-append index), p_event_ids,
+--                        p_event_types, p_schema_versions, p_data
+-- Appends are grouped by command and events by append, in order; a command names each
+-- stream at most once, and a batch names each command id at most once.
+--
+-- Returns a JSON array with one object per command:
+--   {"status": "appended", "streams": [{"streamId", "previousVersion", "version"}], "eventCount", "recordedAtMicroseconds"}
+--   {"status": "duplicate", ...the first append's result...}   (the command id was seen before)
+--   {"status": "conflict", "streamId", "expectedVersion", "actualVersion"}
+-- Malformed input raises SQLSTATE RP002. It must be the first write of its transaction.
+CREATE FUNCTION reprise_append_batch(
+    p_command_ids text[],
+    p_correlation_ids uuid[],
+    p_causation_ids uuid[],
+    p_actors text[],
+    p_append_commands integer[],
     p_stream_ids text[],
     p_expected_versions integer[],
-    p_event_streams integer[],
+    p_event_appends integer[],
     p_event_ids uuid[],
     p_event_types text[],
     p_schema_versions integer[],
-    p_data jsonb[],
-    p_correlation_id uuid,
-    p_causation_id uuid,
-    p_actor text
+    p_data jsonb[]
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    stream_count integer := coalesce(array_length(p_stream_ids, 1), 0);
+    command_count integer := coalesce(array_length(p_command_ids, 1), 0);
+    append_count integer := coalesce(array_length(p_stream_ids, 1), 0);
     event_count integer := coalesce(array_length(p_event_ids, 1), 0);
     recorded timestamptz := now();
-    earlier jsonb;
-    counts integer[];
-    start_versions integer[] := '{}';
-    next_versions integer[];
-    last_hashes bytea[] := '{}';
-    versions integer[] := '{}';
-    previous_hashes bytea[] := '{}';
-    hashes bytea[] := '{}';
-    result_streams jsonb := '[]';
-    result jsonb;
+    recorded_text text := ((extract(epoch FROM recorded) * 1000000)::bigint)::text;
+    -- The distinct streams of the batch, and each one's head as the batch goes on.
+    batch_streams text[];
+    head_versions integer[];
+    head_hashes bytea[];
+    -- Per append: its stream's index in batch_streams, its event count, its first version.
+    append_stream integer[] := '{}';
+    append_events integer[];
+    append_next_version integer[];
+    -- Per command.
+    command_first_append integer[];
+    command_status text[];
+    command_results jsonb[];
+    command_tails text[];
+    earlier_command record;
+    command_events integer;
+    -- The rows to insert.
+    out_event_ids uuid[] := '{}';
+    out_stream_ids text[] := '{}';
+    out_versions integer[] := '{}';
+    out_types text[] := '{}';
+    out_schema_versions integer[] := '{}';
+    out_data jsonb[] := '{}';
+    out_commands integer[] := '{}';
+    out_previous_hashes bytea[] := '{}';
+    out_hashes bytea[] := '{}';
+    result_streams jsonb;
+    conflict jsonb;
+    command_index integer;
+    append_index integer;
     stream_index integer;
-    previous_version integer;
-    previous_hash bytea;
-    was_inserted boolean;
     expected integer;
+    actual integer;
     lock_key bigint;
+    event record;
+    id_text text;
+    version_text text;
+    schema_text text;
+    data_text text;
+    accepted_count integer := 0;
 BEGIN
     -- The transaction id orders the log, so it must be taken after the stream locks
-    -- below; an id taken earlier could order this append before one that locked a
-    -- shared stream first and so holds the lower stream version.
+    -- below; an id taken earlier could order this batch before one that locked a shared
+    -- stream first and so holds the lower stream version.
     IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
-        RAISE EXCEPTION 'reprise_append must be the first write of its transaction' USING ERRCODE = 'RP002';
+        RAISE EXCEPTION 'reprise_append_batch must be the first write of its transaction' USING ERRCODE = 'RP002';
     END IF;
-
-    IF event_count = 0 THEN
-        RAISE EXCEPTION 'an append needs at least one event' USING ERRCODE = 'RP002';
+    IF command_count = 0 OR append_count = 0 OR event_count = 0 THEN
+        RAISE EXCEPTION 'an append needs at least one command, stream and event' USING ERRCODE = 'RP002';
     END IF;
-    IF stream_count = 0 OR stream_count <> coalesce(array_length(p_expected_versions, 1), 0)
-       OR event_count <> coalesce(array_length(p_event_streams, 1), 0)
+    IF command_count <> coalesce(array_length(p_correlation_ids, 1), 0)
+       OR command_count <> coalesce(array_length(p_causation_ids, 1), 0)
+       OR command_count <> coalesce(array_length(p_actors, 1), 0)
+       OR append_count <> coalesce(array_length(p_append_commands, 1), 0)
+       OR append_count <> coalesce(array_length(p_expected_versions, 1), 0)
+       OR event_count <> coalesce(array_length(p_event_appends, 1), 0)
        OR event_count <> coalesce(array_length(p_event_types, 1), 0)
        OR event_count <> coalesce(array_length(p_schema_versions, 1), 0)
        OR event_count <> coalesce(array_length(p_data, 1), 0) THEN
         RAISE EXCEPTION 'append arrays differ in length' USING ERRCODE = 'RP002';
     END IF;
-    counts := array_fill(0, ARRAY[stream_count]);
-    FOR event_index IN 1..event_count LOOP
-        stream_index := p_event_streams[event_index];
-        IF stream_index IS NULL OR stream_index < 1 OR stream_index > stream_count THEN
-            RAISE EXCEPTION 'event % names no stream of this append', event_index USING ERRCODE = 'RP002';
-        END IF;
-        counts[stream_index] := counts[stream_index] + 1;
-    END LOOP;
 
-    -- Serialize the writers of each stream with transaction advisory locks, taken in key
-    -- order (so two bulk appends cannot deadlock) and before the transaction has an id.
-    -- Whoever waits for a stream gets its id only after the holder committed, so the
-    -- log order (transaction_id, position) keeps every stream in version order.
-    FOR lock_key IN SELECT DISTINCT hashtextextended(id, 0) FROM unnest(p_stream_ids) AS id ORDER BY 1 LOOP
+    -- Serialize the writers of each stream (and each command id) with transaction
+    -- advisory locks, taken in key order so two batches cannot deadlock, and before the
+    -- transaction has an id: whoever waits gets its id only after the holder committed,
+    -- so the log order (transaction_id, position) keeps every stream in version order.
+    FOR lock_key IN
+        SELECT DISTINCT hashtextextended(key, 0)
+        FROM (SELECT unnest(p_stream_ids) UNION ALL SELECT 'command:' || unnest(p_command_ids)) AS keys(key)
+        ORDER BY 1
+    LOOP
         PERFORM pg_advisory_xact_lock(lock_key);
     END LOOP;
-
-    -- A retry of a command that is being appended right now waited on the same streams
-    -- above, so the first attempt has committed by now and its result is visible here.
-    SELECT c.result INTO earlier FROM commands c WHERE c.command_id = p_command_id;
-    IF FOUND THEN
-        RETURN earlier || '{"duplicate": true}';
-    END IF;
     PERFORM pg_current_xact_id();
 
-    -- Bump each stream's version by its event count, creating the stream if new, and
-    -- check the expectation against the version before.
-    FOR stream_index IN 1..stream_count LOOP
-        IF counts[stream_index] = 0 THEN
-            RAISE EXCEPTION 'stream % has no events in this append', p_stream_ids[stream_index] USING ERRCODE = 'RP002';
-        END IF;
-        INSERT INTO streams AS s (stream_id, version, created_at, updated_at)
-        VALUES (p_stream_ids[stream_index], counts[stream_index], recorded, recorded)
-        ON CONFLICT (stream_id) DO UPDATE SET version = s.version + EXCLUDED.version, updated_at = EXCLUDED.updated_at
-        RETURNING s.version - counts[stream_index], (s.xmax = 0) INTO previous_version, was_inserted;
+    SELECT array_agg(DISTINCT id ORDER BY id) INTO batch_streams FROM unnest(p_stream_ids) AS id;
+    SELECT array_agg(coalesce(s.version, 0) ORDER BY u.ordinal), array_agg(e.hash ORDER BY u.ordinal)
+    INTO head_versions, head_hashes
+    FROM unnest(batch_streams) WITH ORDINALITY AS u(id, ordinal)
+    LEFT JOIN streams s ON s.stream_id = u.id
+    LEFT JOIN events e ON e.stream_id = u.id AND e.stream_version = s.version;
 
-        expected := p_expected_versions[stream_index];
-        IF (expected = 0 AND NOT was_inserted) OR (expected > 0 AND previous_version <> expected) THEN
-            RAISE EXCEPTION 'wrong expected version for stream %: expected %, actual %',
-                p_stream_ids[stream_index], expected, previous_version
-                USING ERRCODE = 'RP001',
-                      DETAIL = json_build_object('streamId', p_stream_ids[stream_index],
-                                                 'expectedVersion', expected,
-                                                 'actualVersion', previous_version)::text;
+    append_events := array_fill(0, ARRAY[append_count]);
+    append_next_version := array_fill(0, ARRAY[append_count]);
+    command_first_append := array_fill(0, ARRAY[command_count + 1]);
+    command_status := array_fill(NULL::text, ARRAY[command_count]);
+    command_results := array_fill(NULL::jsonb, ARRAY[command_count]);
+    command_tails := array_fill(NULL::text, ARRAY[command_count]);
+    FOR append_index IN 1..append_count LOOP
+        command_index := p_append_commands[append_index];
+        IF command_index IS NULL OR command_index < 1 OR command_index > command_count
+           OR (append_index > 1 AND command_index < p_append_commands[append_index - 1]) THEN
+            RAISE EXCEPTION 'stream append % names no command of this batch, or is out of order', append_index USING ERRCODE = 'RP002';
         END IF;
-
-        previous_hash := NULL;
-        IF previous_version > 0 THEN
-            SELECT e.hash INTO previous_hash FROM events e
-            WHERE e.stream_id = p_stream_ids[stream_index] AND e.stream_version = previous_version;
+        IF command_first_append[command_index] = 0 THEN
+            command_first_append[command_index] := append_index;
         END IF;
-        start_versions := start_versions || previous_version;
-        last_hashes := last_hashes || previous_hash;
+        append_stream := append_stream || array_position(batch_streams, p_stream_ids[append_index]);
     END LOOP;
-
-    -- Give each event its stream version and chain its hash to the one before it.
-    next_versions := start_versions;
+    command_first_append[command_count + 1] := append_count + 1;
     FOR event_index IN 1..event_count LOOP
-        stream_index := p_event_streams[event_index];
-        next_versions[stream_index] := next_versions[stream_index] + 1;
-        versions := versions || next_versions[stream_index];
-        previous_hashes := previous_hashes || last_hashes[stream_index];
-        last_hashes[stream_index] := reprise_event_hash(
-            last_hashes[stream_index], p_event_ids[event_index], p_stream_ids[stream_index],
-            next_versions[stream_index], p_event_types[event_index], p_schema_versions[event_index],
-            p_data[event_index], p_correlation_id, p_causation_id, p_actor, p_command_id, recorded);
-        hashes := hashes || last_hashes[stream_index];
+        append_index := p_event_appends[event_index];
+        IF append_index IS NULL OR append_index < 1 OR append_index > append_count
+           OR (event_index > 1 AND append_index < p_event_appends[event_index - 1]) THEN
+            RAISE EXCEPTION 'event % names no stream append of this batch, or is out of order', event_index USING ERRCODE = 'RP002';
+        END IF;
+        append_events[append_index] := append_events[append_index] + 1;
+    END LOOP;
+    FOR command_index IN 1..command_count LOOP
+        IF command_first_append[command_index] = 0 THEN
+            RAISE EXCEPTION 'command % has no stream appends', p_command_ids[command_index] USING ERRCODE = 'RP002';
+        END IF;
+    END LOOP;
+    FOR append_index IN 1..append_count LOOP
+        IF append_events[append_index] = 0 THEN
+            RAISE EXCEPTION 'stream % has no events in this append', p_stream_ids[append_index] USING ERRCODE = 'RP002';
+        END IF;
     END LOOP;
 
-    INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, data,
-                        correlation_id, causation_id, actor, command_id, recorded_at, previous_hash, hash)
-    SELECT e.event_id, p_stream_ids[e.stream_index], e.version, e.event_type, e.schema_version, e.data,
-           p_correlation_id, p_causation_id, p_actor, p_command_id, recorded, e.previous_hash, e.hash
-    FROM unnest(p_event_ids, p_event_streams, versions, p_event_types, p_schema_versions, p_data,
-                previous_hashes, hashes)
-         AS e(event_id, stream_index, version, event_type, schema_version, data, previous_hash, hash);
-
-    FOR stream_index IN 1..stream_count LOOP
-        result_streams := result_streams || jsonb_build_object(
-            'streamId', p_stream_ids[stream_index],
-            'previousVersion', start_versions[stream_index],
-            'version', next_versions[stream_index]);
+    -- Commands already appended (by an earlier call) get their first result back.
+    FOR earlier_command IN
+        SELECT c.command_id, c.result FROM commands c WHERE c.command_id = ANY (p_command_ids)
+    LOOP
+        command_index := array_position(p_command_ids, earlier_command.command_id);
+        command_status[command_index] := 'duplicate';
+        command_results[command_index] := earlier_command.result || '{"status": "duplicate"}';
     END LOOP;
-    result := jsonb_build_object('streams', result_streams, 'eventCount', event_count,
-                                 'recordedAtMicroseconds', (extract(epoch FROM recorded) * 1000000)::bigint);
-    INSERT INTO commands (command_id, result, recorded_at) VALUES (p_command_id, result, recorded);
-    RETURN result;
+
+    -- Decide each command against the heads as the commands before it leave them.
+    FOR command_index IN 1..command_count LOOP
+        CONTINUE WHEN command_status[command_index] IS NOT NULL;
+        conflict := NULL;
+        FOR append_index IN command_first_append[command_index]..command_first_append[command_index + 1] - 1 LOOP
+            expected := p_expected_versions[append_index];
+            actual := head_versions[append_stream[append_index]];
+            IF (expected = 0 AND actual <> 0) OR (expected > 0 AND actual <> expected) THEN
+                conflict := jsonb_build_object('status', 'conflict', 'streamId', p_stream_ids[append_index],
+                                               'expectedVersion', expected, 'actualVersion', actual);
+                EXIT;
+            END IF;
+        END LOOP;
+        IF conflict IS NOT NULL THEN
+            command_status[command_index] := 'conflict';
+            command_results[command_index] := conflict;
+            CONTINUE;
+        END IF;
+        result_streams := '[]';
+        command_events := 0;
+        FOR append_index IN command_first_append[command_index]..command_first_append[command_index + 1] - 1 LOOP
+            stream_index := append_stream[append_index];
+            command_events := command_events + append_events[append_index];
+            append_next_version[append_index] := head_versions[stream_index] + 1;
+            result_streams := result_streams || jsonb_build_object(
+                'streamId', p_stream_ids[append_index],
+                'previousVersion', head_versions[stream_index],
+                'version', head_versions[stream_index] + append_events[append_index]);
+            head_versions[stream_index] := head_versions[stream_index] + append_events[append_index];
+        END LOOP;
+        command_status[command_index] := 'appended';
+        command_results[command_index] := jsonb_build_object(
+            'status', 'appended', 'streams', result_streams,
+            'eventCount', command_events,
+            'recordedAtMicroseconds', recorded_text::bigint);
+        -- The hashed fields every event of the command shares, rendered once.
+        command_tails[command_index] :=
+            octet_length(p_correlation_ids[command_index]::text) || ':' || p_correlation_ids[command_index]::text ||
+            octet_length(coalesce(p_causation_ids[command_index]::text, '')) || ':' || coalesce(p_causation_ids[command_index]::text, '') ||
+            octet_length(p_actors[command_index]) || ':' || p_actors[command_index] ||
+            octet_length(p_command_ids[command_index]) || ':' || p_command_ids[command_index] ||
+            octet_length(recorded_text) || ':' || recorded_text;
+        accepted_count := accepted_count + 1;
+    END LOOP;
+
+    IF accepted_count > 0 THEN
+        -- Give each event of an accepted command its version, and chain its hash to the
+        -- one before it in its stream (the canonical content is described at the top).
+        FOR event IN
+            SELECT u.append_index, u.event_id, u.event_type, u.schema_version, u.data
+            FROM unnest(p_event_appends, p_event_ids, p_event_types, p_schema_versions, p_data)
+                 AS u(append_index, event_id, event_type, schema_version, data)
+        LOOP
+            command_index := p_append_commands[event.append_index];
+            CONTINUE WHEN command_status[command_index] <> 'appended';
+            stream_index := append_stream[event.append_index];
+            id_text := event.event_id::text;
+            version_text := append_next_version[event.append_index]::text;
+            schema_text := event.schema_version::text;
+            data_text := event.data::text;
+            out_previous_hashes := out_previous_hashes || head_hashes[stream_index];
+            head_hashes[stream_index] := sha256(coalesce(head_hashes[stream_index], ''::bytea) || convert_to(
+                octet_length(id_text) || ':' || id_text ||
+                octet_length(batch_streams[stream_index]) || ':' || batch_streams[stream_index] ||
+                octet_length(version_text) || ':' || version_text ||
+                octet_length(event.event_type) || ':' || event.event_type ||
+                octet_length(schema_text) || ':' || schema_text ||
+                octet_length(data_text) || ':' || data_text ||
+                command_tails[command_index], 'UTF8'));
+            out_hashes := out_hashes || head_hashes[stream_index];
+            out_event_ids := out_event_ids || event.event_id;
+            out_stream_ids := out_stream_ids || batch_streams[stream_index];
+            out_versions := out_versions || append_next_version[event.append_index];
+            out_types := out_types || event.event_type;
+            out_schema_versions := out_schema_versions || event.schema_version;
+            out_data := out_data || event.data;
+            out_commands := out_commands || command_index;
+            append_next_version[event.append_index] := append_next_version[event.append_index] + 1;
+        END LOOP;
+
+        INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, data,
+                            correlation_id, causation_id, actor, command_id, recorded_at, previous_hash, hash)
+        SELECT e.event_id, e.stream_id, e.version, e.event_type, e.schema_version, e.data,
+               p_correlation_ids[e.command_index], p_causation_ids[e.command_index], p_actors[e.command_index],
+               p_command_ids[e.command_index], recorded, e.previous_hash, e.hash
+        FROM unnest(out_event_ids, out_stream_ids, out_versions, out_types, out_schema_versions, out_data,
+                    out_commands, out_previous_hashes, out_hashes)
+             AS e(event_id, stream_id, version, event_type, schema_version, data, command_index, previous_hash, hash);
+
+        INSERT INTO streams AS s (stream_id, version, created_at, updated_at)
+        SELECT id, version, recorded, recorded
+        FROM unnest(batch_streams, head_versions) AS u(id, version)
+        WHERE version > 0
+        ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+        WHERE s.version <> EXCLUDED.version;
+
+        INSERT INTO commands (command_id, result, recorded_at)
+        SELECT p_command_ids[i], command_results[i] - 'status', recorded
+        FROM generate_series(1, command_count) AS i
+        WHERE command_status[i] = 'appended';
+    END IF;
+
+    RETURN to_jsonb(command_results);
 END
+$$;
+
+-- One command: the batch of one, for operators and tests calling it by hand.
+CREATE FUNCTION reprise_append(
+    p_command_id text, p_stream_ids text[], p_expected_versions integer[], p_event_streams integer[],
+    p_event_ids uuid[], p_event_types text[], p_schema_versions integer[], p_data jsonb[],
+    p_correlation_id uuid, p_causation_id uuid, p_actor text
+) RETURNS jsonb
+LANGUAGE sql AS $$
+    SELECT reprise_append_batch(
+        ARRAY[p_command_id], ARRAY[p_correlation_id], ARRAY[p_causation_id], ARRAY[p_actor],
+        array_fill(1, ARRAY[coalesce(array_length(p_stream_ids, 1), 0)]), p_stream_ids, p_expected_versions,
+        p_event_streams, p_event_ids, p_event_types, p_schema_versions, p_data
+    ) -> 0
 $$;

@@ -78,7 +78,7 @@ public struct NATSError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "NATSError.\(code): \(message)"
+        var text = "nats \(code): \(message)"
         var details: [String] = []
         if let subject { details.append("subject: \(subject)") }
         if let jetStreamErrorCode { details.append("jsErrCode: \(jetStreamErrorCode)") }

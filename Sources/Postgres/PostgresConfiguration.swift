@@ -70,9 +70,12 @@ public struct PostgresConfiguration: Sendable {
 
 extension String {
     /// libpq ends its messages with a newline.
+    /// libpq's messages end in a newline and may span lines ("…failed: Connection refused\n\tIs
+    /// the server running…"); errors are shown and logged on one line.
     func trimmingTrailingNewlines() -> String {
-        var result = Substring(self)
-        while let last = result.last, last.isNewline || last == " " { result.removeLast() }
-        return String(result)
+        split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+            .joined(separator: "; ")
     }
 }

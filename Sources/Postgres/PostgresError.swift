@@ -38,13 +38,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     // `detail` is left out on purpose: the server puts row values there ("Key (email)=(…)"),
     // and descriptions end up in logs.
     public var description: String {
-        var parts = ["code: \(code)", "message: \(message)"]
-        if let constraint { parts.append("constraint: \(constraint)") }
-        if let table { parts.append("table: \(table)") }
-        if let column { parts.append("column: \(column)") }
+        var parts: [String] = []
+        if let constraint { parts.append("constraint \(constraint)") }
+        if let table { parts.append("table \(table)") }
+        if let column { parts.append("column \(column)") }
         if let hint { parts.append("hint: \(hint)") }
-        if let query { parts.append("query: \(query)") }
-        return "PostgresError(\(parts.joined(separator: ", ")))"
+        if let query { parts.append("query: \(query.split(whereSeparator: \.isNewline).joined(separator: " "))") }
+        let context = parts.isEmpty ? "" : " (\(parts.joined(separator: "; ")))"
+        return "postgres \(code): \(message)\(context)"
     }
 }
 

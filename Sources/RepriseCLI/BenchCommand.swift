@@ -1,12 +1,14 @@
 import ArgumentParser
+import Foundation
 import RepriseBench
+import RepriseSettings
 
 /// `reprise bench …`: measured figures, printed as a table or as JSON.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed on this machine; prints a table, or JSON with --json.",
-        subcommands: [BenchDriversCommand.self]
+        subcommands: [BenchDriversCommand.self, BenchStoreCommand.self]
     )
 }
 
@@ -43,5 +45,29 @@ struct BenchDriversCommand: AsyncParsableCommand {
             logger: options.makeLogger(label: "reprise.bench")
         )
         try bench.print(BenchReport(benchmark: "drivers", results: try await benchmarks.run()))
+    }
+}
+
+struct BenchStoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Event store appends (1, 16, 64 writers; 100-event batches) and whole-log reads, beside the raw driver rates."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var bench: BenchOptions
+
+    @Option(name: .customLong("migrations-dir"), help: "Folder of NNNN_name.sql files [env: REPRISE_MIGRATIONS_DIR]")
+    var migrationsDirectory: String?
+
+    func run() async throws {
+        let options = try common.resolve()
+        let directory = SettingsResolver(environment: ProcessInfo.processInfo.environment)
+            .resolve(Settings.migrationsDirectory, flag: migrationsDirectory).value
+        let benchmarks = StoreBenchmarks(
+            options: .init(postgresURL: options.postgresURL.value, migrationsDirectory: directory, scale: bench.scale),
+            logger: options.makeLogger(label: "reprise.bench")
+        )
+        try bench.print(BenchReport(benchmark: "store", results: try await benchmarks.run()))
     }
 }

@@ -49,7 +49,7 @@ struct DoctorCommand: AsyncParsableCommand {
             let runner = MigrationRunner(migrations: try Migration.load(from: directory), logger: logger)
             let status = try await Self.withPostgres(postgres, logger) { try await runner.status(on: $0) }
             guard status.isCurrent else {
-                throw DoctorFailure("\(status.pending.count) pending; run `reprise migrate`")
+                throw CLIFailure("\(status.pending.count) pending; run `reprise migrate`")
             }
             return "\(status.applied.count) applied, none pending"
         }
@@ -91,7 +91,7 @@ struct DoctorCommand: AsyncParsableCommand {
                 return first
             }
             await listener.close()
-            guard received != nil else { throw DoctorFailure("no notification within 5 s") }
+            guard received != nil else { throw CLIFailure("no notification within 5 s") }
             return "notification delivered on channel \(channel)"
         } catch {
             await listener.close()
@@ -114,7 +114,7 @@ struct DoctorCommand: AsyncParsableCommand {
             let stored = try await jetStream.getMessage(stream: stream, sequence: ack.sequence)
             try await jetStream.deleteStream(name: stream)
             await connection.drainAndClose(timeout: .seconds(2))
-            guard stored.payload == body else { throw DoctorFailure("stored message differs from what was published") }
+            guard stored.payload == body else { throw CLIFailure("stored message differs from what was published") }
             return "published and read back sequence \(ack.sequence) on stream \(stream)"
         } catch {
             await connection.drainAndClose(timeout: .seconds(2))
@@ -140,9 +140,4 @@ struct DoctorCommand: AsyncParsableCommand {
         let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         return String(format: "%.1f ms", milliseconds)
     }
-}
-
-struct DoctorFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -6,72 +6,59 @@ import RepriseEventLog
 /// The event log in PostgreSQL: `EventStore` over the tables and the `reprise_append`
 /// function of `migrations/0001_event_store.sql`.
 ///
-/// An append is one round trip: the function checks the command id, compare-and-sets
-/// each stream's version, chains the hashes and inserts the events, all in the one
-/// transaction of its statement. Reading the whole log takes only rows below the
+/// An append is one round trip: `reprise_append_batch` checks the command id,
+/// compare-and-sets each stream's version, chains the hashes and inserts the events, all
+/// in the one transaction of its statement. Appends that arrive while earlier ones are in
+/// flight are group-committed in one such call (`AppendBatcher`); each stays all or
+/// nothing on its own. Reading the whole log takes only rows below the
 /// visibility horizon, so a follower never skips an event that commits late.
 public final class PostgresEventStore: EventStore {
     private let pool: PostgresConnectionPool
     private let logger: Logger
+    private let batcher: AppendBatcher
 
-    public init(pool: PostgresConnectionPool, logger: Logger) {
+    /// `concurrentBatches` caps how many append batches are in flight at once; appends
+    /// that arrive meanwhile wait and go together in the next batch.
+    public init(pool: PostgresConnectionPool, logger: Logger, concurrentBatches: Int = 2) {
         self.pool = pool
         self.logger = logger
+        self.batcher = AppendBatcher(maxConcurrentBatches: concurrentBatches) { calls throws(EventStoreError) in
+            try await Self.execute(calls, on: pool)
+        }
     }
 
     // MARK: Append
 
     @discardableResult
     public func append(_ request: AppendRequest) async throws(EventStoreError) -> AppendResult {
-        let call = try AppendCall(request)
-        // A concurrent retry of the same command can pass the function's check of the
-        // commands table before the first one commits; it then fails on the table's key,
-        // and asking again returns the first result.
-        for attempt in 1...2 {
-            do {
-                let rows = try await pool.execute(Statements.append, call.bindings)
-                return try Self.decodeAppendResult(rows)
-            } catch let error as PostgresError where error.code == .uniqueViolation && error.constraint == "commands_pkey" && attempt == 1 {
-                continue
-            } catch let error as PostgresError {
-                throw Self.map(error)
-            } catch let error as EventStoreError {
-                throw error
-            } catch {
-                throw EventStoreError(code: .unavailable, message: "append failed: \(error)")
-            }
-        }
-        throw EventStoreError(code: .unavailable, message: "append of command \(request.commandID) conflicted with its own retry twice")
+        try await batcher.submit(try AppendCall(request))
     }
 
-    private static func decodeAppendResult(_ rows: PostgresRows) throws -> AppendResult {
-        guard let row = rows.first else {
-            throw EventStoreError(code: .unavailable, message: "reprise_append returned no row")
+    /// Runs one `reprise_append_batch` call and returns each command's outcome, in order.
+    private static func execute(
+        _ calls: [AppendCall], on pool: PostgresConnectionPool
+    ) async throws(EventStoreError) -> [Result<AppendResult, EventStoreError>] {
+        do {
+            let rows = try await pool.execute(Statements.appendBatch, AppendCall.batchBindings(calls))
+            guard let row = rows.first else {
+                throw EventStoreError(code: .unavailable, message: "reprise_append_batch returned no row")
+            }
+            let outcomes = try row.decode(PostgresJSONB.self, at: 0).decode([StoredAppendOutcome].self)
+            guard outcomes.count == calls.count else {
+                throw EventStoreError(code: .unavailable, message: "reprise_append_batch answered \(outcomes.count) of \(calls.count) commands")
+            }
+            return outcomes.map(\.result)
+        } catch let error as EventStoreError {
+            throw error
+        } catch let error as PostgresError {
+            throw Self.map(error)
+        } catch {
+            throw EventStoreError(code: .unavailable, message: "append failed: \(error)")
         }
-        let json = try row.decode(PostgresJSONB.self, at: 0)
-        let stored = try json.decode(StoredAppendResult.self)
-        return AppendResult(
-            streams: stored.streams.map {
-                AppendResult.Stream(streamID: StreamID($0.streamId), previousVersion: $0.previousVersion, version: $0.version)
-            },
-            eventCount: stored.eventCount,
-            recordedAt: Date(timeIntervalSince1970: Double(stored.recordedAtMicroseconds) / 1_000_000),
-            isDuplicate: stored.duplicate ?? false
-        )
     }
 
     private static func map(_ error: PostgresError) -> EventStoreError {
         switch error.code {
-        case PostgresError.Code(sqlState: "RP001"):
-            let detail = error.detail.flatMap { try? JSONDecoder().decode(ConflictDetail.self, from: Data($0.utf8)) }
-            guard let detail else {
-                return EventStoreError(code: .wrongExpectedVersion, message: error.message)
-            }
-            return .wrongExpectedVersion(
-                StreamID(detail.streamId),
-                expected: ExpectedVersion(sqlValue: detail.expectedVersion),
-                actual: detail.actualVersion
-            )
         case PostgresError.Code(sqlState: "RP002"):
             return EventStoreError(code: .invalidAppend, message: error.message)
         case .uniqueViolation where error.constraint == "events_event_id_key":
@@ -149,8 +136,9 @@ public final class PostgresEventStore: EventStore {
     public func appendResult(forCommand commandID: String) async throws(EventStoreError) -> AppendResult? {
         do {
             let rows = try await pool.execute(Statements.commandResult, [commandID])
-            guard !rows.isEmpty else { return nil }
-            var result = try Self.decodeAppendResult(rows)
+            guard let row = rows.first else { return nil }
+            let stored = try row.decode(PostgresJSONB.self, at: 0).decode(StoredAppendOutcome.self)
+            guard case .success(var result) = stored.result else { return nil }
             result.isDuplicate = true
             return result
         } catch let error as EventStoreError {
@@ -174,23 +162,28 @@ public final class PostgresEventStore: EventStore {
     }
 }
 
-/// The binds of one `reprise_append` call, built from a request after checking it.
-struct AppendCall {
-    let bindings: PostgresBindings
+/// One command's append, checked and in the order `reprise_append_batch` wants it.
+struct AppendCall: Sendable {
+    let commandID: String
+    let metadata: EventMetadata
+    /// Sorted by stream id: one lock order for everybody means no deadlocks.
+    let streams: [StreamAppend]
+    /// Each event's data as text, stream by stream, event by event.
+    let data: [[String]]
+
+    var eventCount: Int { streams.reduce(0) { $0 + $1.events.count } }
 
     init(_ request: AppendRequest) throws(EventStoreError) {
         guard !request.streams.isEmpty else {
             throw EventStoreError(code: .invalidAppend, message: "an append needs at least one stream")
         }
-        // Streams are locked in this order; one order for everybody means no deadlocks.
+        guard !request.commandID.isEmpty else {
+            throw EventStoreError(code: .invalidAppend, message: "an append needs a command id")
+        }
         let streams = request.streams.sorted { $0.streamID.rawValue < $1.streamID.rawValue }
         var seen = Set<StreamID>()
-        var eventStreams: [Int] = []
-        var eventIDs: [String] = []
-        var types: [String] = []
-        var schemaVersions: [Int] = []
-        var data: [String] = []
-        for (index, stream) in streams.enumerated() {
+        var data: [[String]] = []
+        for stream in streams {
             guard seen.insert(stream.streamID).inserted else {
                 throw EventStoreError(code: .invalidAppend, message: "stream \(stream.streamID) appears twice in one append", streamID: stream.streamID)
             }
@@ -200,59 +193,94 @@ struct AppendCall {
             if case .exactly(let version) = stream.expectedVersion, version < 1 {
                 throw EventStoreError(code: .invalidAppend, message: "an exact expected version is 1 or more", streamID: stream.streamID)
             }
-            for event in stream.events {
-                guard event.data.first(where: { !Self.isJSONWhitespace($0) }) == UInt8(ascii: "{") else {
+            data.append(try stream.events.map { event throws(EventStoreError) in
+                // Checked here, because one unparsable value would fail a whole batch.
+                guard let object = try? JSONSerialization.jsonObject(with: Data(event.data)), object is [String: Any],
+                      let text = String(validating: event.data, as: UTF8.self)
+                else {
                     throw EventStoreError(code: .invalidAppend, message: "event \(event.type) data is not a JSON object", streamID: stream.streamID)
                 }
-                guard let text = String(validating: event.data, as: UTF8.self) else {
-                    throw EventStoreError(code: .invalidAppend, message: "event \(event.type) data is not UTF-8", streamID: stream.streamID)
+                return text
+            })
+        }
+        self.commandID = request.commandID
+        self.metadata = request.metadata
+        self.streams = streams
+        self.data = data
+    }
+
+    /// The binds of one `reprise_append_batch` call for `calls`, in order.
+    static func batchBindings(_ calls: [AppendCall]) -> PostgresBindings {
+        var appendCommands: [Int] = []
+        var streamIDs: [String] = []
+        var expectedVersions: [Int] = []
+        var eventAppends: [Int] = []
+        var eventIDs: [String] = []
+        var types: [String] = []
+        var schemaVersions: [Int] = []
+        var data: [String] = []
+        for (commandIndex, call) in calls.enumerated() {
+            for (streamIndex, stream) in call.streams.enumerated() {
+                appendCommands.append(commandIndex + 1)
+                streamIDs.append(stream.streamID.rawValue)
+                expectedVersions.append(stream.expectedVersion.sqlValue)
+                for (eventIndex, event) in stream.events.enumerated() {
+                    eventAppends.append(streamIDs.count)
+                    eventIDs.append(event.eventID.uuidString.lowercased())
+                    types.append(event.type)
+                    schemaVersions.append(event.schemaVersion)
+                    data.append(call.data[streamIndex][eventIndex])
                 }
-                eventStreams.append(index + 1)
-                eventIDs.append(event.eventID.uuidString.lowercased())
-                types.append(event.type)
-                schemaVersions.append(event.schemaVersion)
-                data.append(text)
             }
         }
-        bindings = [
-            request.commandID,
-            streams.map(\.streamID.rawValue),
-            streams.map(\.expectedVersion.sqlValue),
-            eventStreams,
+        return [
+            calls.map(\.commandID),
+            calls.map { $0.metadata.correlationID.uuidString.lowercased() },
+            calls.map { $0.metadata.causationID?.uuidString.lowercased() ?? "" },
+            calls.map(\.metadata.actor),
+            appendCommands,
+            streamIDs,
+            expectedVersions,
+            eventAppends,
             eventIDs,
             types,
             schemaVersions,
             data,
-            request.metadata.correlationID,
-            request.metadata.causationID,
-            request.metadata.actor,
         ]
-    }
-
-    private static func isJSONWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 }
 
-/// The JSON `reprise_append` returns.
-private struct StoredAppendResult: Decodable {
+/// One command's outcome as `reprise_append_batch` reports it (also the stored result).
+private struct StoredAppendOutcome: Decodable {
     struct Stream: Decodable {
         let streamId: String
         let previousVersion: Int
         let version: Int
     }
 
-    let streams: [Stream]
-    let eventCount: Int
-    let recordedAtMicroseconds: Int64
-    let duplicate: Bool?
-}
+    let status: String?
+    let streams: [Stream]?
+    let eventCount: Int?
+    let recordedAtMicroseconds: Int64?
+    let streamId: String?
+    let expectedVersion: Int?
+    let actualVersion: Int?
 
-/// The DETAIL of an RP001 conflict.
-private struct ConflictDetail: Decodable {
-    let streamId: String
-    let expectedVersion: Int
-    let actualVersion: Int
+    var result: Result<AppendResult, EventStoreError> {
+        if status == "conflict" {
+            return .failure(.wrongExpectedVersion(
+                StreamID(streamId ?? "?"), expected: ExpectedVersion(sqlValue: expectedVersion ?? -1), actual: actualVersion ?? 0
+            ))
+        }
+        return .success(AppendResult(
+            streams: (streams ?? []).map {
+                AppendResult.Stream(streamID: StreamID($0.streamId), previousVersion: $0.previousVersion, version: $0.version)
+            },
+            eventCount: eventCount ?? 0,
+            recordedAt: Date(timeIntervalSince1970: Double(recordedAtMicroseconds ?? 0) / 1_000_000),
+            isDuplicate: status == "duplicate"
+        ))
+    }
 }
 
 extension ExpectedVersion {

@@ -5,16 +5,17 @@ enum Statements {
     /// Columns of a `RecordedEvent`, in the order `RecordedEventColumns.decode` reads them.
     /// `data::text` is what the hash chain covers; the time comes as exact microseconds.
     static let eventColumns = """
-        transaction_id::text, position, event_id, stream_id, stream_version, event_type, schema_version,
+        transaction_id::text AS transaction_text, position, event_id, stream_id, stream_version, event_type, schema_version,
         data::text, correlation_id, causation_id, actor, command_id,
-        (extract(epoch FROM recorded_at) * 1000000)::bigint, previous_hash, hash
+        (extract(epoch FROM recorded_at) * 1000000)::bigint AS recorded_micros, previous_hash, hash
         """
 
-    static let append = PostgresPreparedStatement(
-        name: "reprise_append",
+    /// Causation ids arrive as text with '' for none, so the array needs no NULL elements.
+    static let appendBatch = PostgresPreparedStatement(
+        name: "reprise_append_batch",
         sql: """
-            SELECT reprise_append($1, $2::text[], $3::int[], $4::int[], $5::uuid[], $6::text[], $7::int[],
-                                  $8::jsonb[], $9::uuid, $10::uuid, $11)
+            SELECT reprise_append_batch($1, $2::uuid[], array_replace($3::text[], '', NULL)::uuid[], $4,
+                                        $5::int[], $6, $7::int[], $8::int[], $9::uuid[], $10, $11::int[], $12::jsonb[])
             """
     )
 

@@ -49,6 +49,6 @@ struct ErrorMappingTests {
     @Test("the description names code, subject and JetStream code")
     func description() {
         let error = NATSError(code: .wrongLastSequence, message: "wrong last sequence: 4", jetStreamErrorCode: 10071, subject: "events.a")
-        #expect(error.description == "NATSError.wrongLastSequence: wrong last sequence: 4 (subject: events.a, jsErrCode: 10071)")
+        #expect(error.description == "nats wrongLastSequence: wrong last sequence: 4 (subject: events.a, jsErrCode: 10071)")
     }
 }

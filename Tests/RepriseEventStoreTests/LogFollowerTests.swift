@@ -135,6 +135,29 @@ struct LogFollowerTests {
         }
     }
 
+    /// Transaction ids are numbers: 9 comes before 10, although "10" < "9" as text.
+    @Test func theLogIsOrderedByTransactionNumberNotItsText() async throws {
+        try await MigratedDatabase.with { pool, database in
+            let store = PostgresEventStore(pool: pool, logger: database.logger)
+            let ten = UUID()
+            let nine = UUID()
+            try await database.withConnection { connection in
+                for (transaction, id) in [("10", ten), ("9", nine)] {
+                    try await connection.query("""
+                        INSERT INTO events (transaction_id, event_id, stream_id, stream_version, event_type, schema_version, data,
+                                            correlation_id, actor, command_id, recorded_at, hash)
+                        VALUES (\(transaction)::xid8, \(id), \("s-" + transaction), 1, 't', 1, '{}', \(UUID()), 'test', 'c',
+                                now(), sha256('x'))
+                        """)
+                }
+            }
+            let page = try await store.readLog(after: nil, limit: 10)
+            #expect(page.events.map(\.eventID) == [nine, ten])
+            let after = try await store.readLog(after: page.events.first?.cursor, limit: 10)
+            #expect(after.events.map(\.eventID) == [ten])
+        }
+    }
+
     /// What the writers and the follower share while the test runs.
     private final class SharedState: Sendable {
         let writersDone = Atomic<Bool>(false)

@@ -1,0 +1,165 @@
+import Foundation
+import Logging
+import Postgres
+import RepriseEventLog
+import RepriseEventStore
+import RepriseMigrations
+
+/// The event store's speed, each figure beside the raw driver rate it is judged against,
+/// measured in the same run (`DriverBenchmarks.postgres()` runs first).
+public struct StoreBenchmarks: Sendable {
+    public struct Options: Sendable {
+        public var postgresURL: String
+        public var migrationsDirectory: String
+        public var scale: Double
+
+        public init(postgresURL: String, migrationsDirectory: String, scale: Double = 1) {
+            self.postgresURL = postgresURL
+            self.migrationsDirectory = migrationsDirectory
+            self.scale = scale
+        }
+
+        func count(_ base: Int) -> Int { max(1, Int(Double(base) * scale)) }
+    }
+
+    let options: Options
+    let logger: Logger
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    public func run() async throws -> [BenchResult] {
+        let drivers = try await DriverBenchmarks(
+            options: .init(postgresURL: options.postgresURL, natsURL: "", scale: options.scale), logger: logger
+        ).postgres()
+        func baseline(_ name: String) -> BenchResult? { drivers.first { $0.name == name } }
+
+        let schema = "bench_store_\(UInt32.random(in: 0...UInt32.max))"
+        let url = options.postgresURL + (options.postgresURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D" + schema
+        try await ScratchSchema.withConnection(url: options.postgresURL, logger: logger) {
+            try await $0.simpleQuery("CREATE SCHEMA \(schema)")
+        }
+        do {
+            try await ScratchSchema.withConnection(url: url, logger: logger) { connection in
+                let runner = MigrationRunner(migrations: try Migration.load(from: options.migrationsDirectory), logger: logger)
+                try await runner.migrate(on: connection)
+            }
+            let results = try await PostgresConnectionPool.withPool(
+                configuration: PostgresConfiguration(url: url), maxConnections: 64, logger: logger
+            ) { pool in
+                let store = PostgresEventStore(pool: pool, logger: logger)
+                var results: [BenchResult] = []
+                for (writers, appends, raw) in [
+                    (1, options.count(2_000), DriverBenchmarks.Name.insertOneConnection),
+                    (16, options.count(8_000), DriverBenchmarks.Name.insertSixteenConnections),
+                    (64, options.count(12_800), DriverBenchmarks.Name.insertSixteenConnections),
+                ] {
+                    results.append(try await singleEventAppends(store, writers: writers, appends: appends, baseline: baseline(raw)))
+                }
+                results.append(try await hundredEventAppends(store, appends: options.count(500), baseline: baseline(DriverBenchmarks.Name.copy)))
+                results.append(try await readWholeLog(store, baseline: baseline(DriverBenchmarks.Name.keysetRead)))
+                return results
+            }
+            try await ScratchSchema.withConnection(url: options.postgresURL, logger: logger) {
+                try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE")
+            }
+            return drivers + results
+        } catch {
+            _ = try? await ScratchSchema.withConnection(url: options.postgresURL, logger: logger) {
+                try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE")
+            }
+            throw error
+        }
+    }
+
+    /// Commands that append one event each to a stream of their own writer, at an exact
+    /// expected version: the common case of the command API.
+    private func singleEventAppends(
+        _ store: PostgresEventStore, writers: Int, appends: Int, baseline: BenchResult?
+    ) async throws -> BenchResult {
+        let perWriter = max(1, appends / writers)
+        let streamsPerWriter = 8
+        let run = UInt32.random(in: 0...UInt32.max)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for writer in 0..<writers {
+                group.addTask {
+                    var versions = [Int](repeating: 0, count: streamsPerWriter)
+                    var latencies: [Duration] = []
+                    latencies.reserveCapacity(perWriter)
+                    for index in 0..<perWriter {
+                        let slot = index % streamsPerWriter
+                        let expected: ExpectedVersion = versions[slot] == 0 ? .noStream : .exactly(versions[slot])
+                        let request = AppendRequest(
+                            commandID: "bench-\(run)-\(writer)-\(index)",
+                            streams: [StreamAppend(
+                                streamID: StreamID("campaign-bench\(run)-\(writer)-\(slot)"),
+                                expectedVersion: expected,
+                                events: [Self.event(index)]
+                            )],
+                            metadata: Self.metadata
+                        )
+                        let start = clock.now
+                        try await store.append(request)
+                        latencies.append(clock.now - start)
+                        versions[slot] += 1
+                    }
+                    return latencies
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let elapsed = clock.now - started
+        return BenchResult(
+            name: "store append 1 event, \(writers) writer\(writers == 1 ? "" : "s")", unit: "append",
+            operations: latencies.count, seconds: elapsed.seconds, latencies: latencies, baseline: baseline
+        )
+    }
+
+    /// One command appending 100 events to a new stream: a bulk import's shape.
+    private func hundredEventAppends(_ store: PostgresEventStore, appends: Int, baseline: BenchResult?) async throws -> BenchResult {
+        let run = UInt32.random(in: 0...UInt32.max)
+        let requests = (0..<appends).map { index in
+            AppendRequest(
+                commandID: "bench-batch-\(run)-\(index)",
+                streams: [StreamAppend(
+                    streamID: StreamID("campaign-batch\(run)-\(index)"), expectedVersion: .noStream,
+                    events: (0..<100).map(Self.event)
+                )],
+                metadata: Self.metadata
+            )
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        var latencies: [Duration] = []
+        for request in requests {
+            let start = clock.now
+            try await store.append(request)
+            latencies.append(clock.now - start)
+        }
+        let elapsed = clock.now - started
+        return BenchResult(
+            name: "store append 100 events, 1 writer", unit: "event", operations: appends * 100,
+            seconds: elapsed.seconds, latencies: latencies, baseline: baseline
+        )
+    }
+
+    private func readWholeLog(_ store: PostgresEventStore, baseline: BenchResult?) async throws -> BenchResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var read = 0
+        try await LogCatchUp.read(store, pageSize: 5_000) { read += $0.count }
+        let elapsed = clock.now - started
+        return BenchResult(name: "store read whole log, 5000-event pages", unit: "event", operations: read, seconds: elapsed.seconds, baseline: baseline)
+    }
+
+    private static let metadata = EventMetadata(correlationID: UUID(), causationID: nil, actor: "bench")
+    private static let eventIDs = EventIDGenerator()
+
+    private static func event(_ index: Int) -> NewEvent {
+        NewEvent(eventID: eventIDs.next(), type: "delivery.reported", schemaVersion: 1, data: Array(Payload.json(index).utf8))
+    }
+}

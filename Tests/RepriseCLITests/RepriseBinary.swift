@@ -1,0 +1,43 @@
+import Foundation
+import RepriseTestSupport
+
+/// Runs the built `reprise` executable, which sits beside the test bundle in the build folder.
+struct RepriseBinary {
+    struct Run {
+        let status: Int32
+        let output: String
+        let error: String
+    }
+
+    static var url: URL {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // `swift test` runs `<build>/debug/RepriseP…Tests.xctest`; the executable is in `<build>/debug`.
+        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("reprise").path), folder.path != "/" {
+            folder.deleteLastPathComponent()
+        }
+        return folder.appendingPathComponent("reprise")
+    }
+
+    static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["REPRISE_LOG_LEVEL"] = "warning"
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus,
+            output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self)
+        )
+    }
+}
