@@ -16,6 +16,8 @@ final class ConnectionCallbacks: Sendable {
     private let eventContinuation: AsyncStream<NATSConnectionEvent>.Continuation
     private let state = Mutex(State())
     private let teardownSteps = Atomic<Int>(2)
+    /// Set when this process closes the connection, so the disconnect that follows is no alarm.
+    private let closingIntentionally = Atomic<Bool>(false)
 
     private struct State {
         var nextViolationSerial: UInt64 = 0
@@ -40,8 +42,16 @@ final class ConnectionCallbacks: Sendable {
 
     // MARK: Called from libnats threads
 
+    func closingOnPurpose() {
+        closingIntentionally.store(true, ordering: .releasing)
+    }
+
     func disconnected() {
-        logger.warning("nats.connection.disconnected")
+        if closingIntentionally.load(ordering: .acquiring) {
+            logger.debug("nats.connection.disconnected")
+        } else {
+            logger.warning("nats.connection.disconnected")
+        }
         eventContinuation.yield(.disconnected)
     }
 

@@ -241,6 +241,7 @@ public final class NATSConnection: @unchecked Sendable {
 
         let deadline = ContinuousClock.now + timeout
         logger.debug("nats.connection.closing")
+        callbacks.closingOnPurpose()
         let handles = jetStreamHandles.withLock { Array($0.values) }
         for handle in handles {
             await waitForPendingPublishes(of: handle, until: deadline)

@@ -61,6 +61,23 @@ public final class PostgresConnection: Sendable {
         }
     }
 
+    /// Connects, runs `body`, and closes the connection whatever `body` did: for one-shot
+    /// work (a command-line tool, a test, a benchmark) that needs no pool.
+    nonisolated(nonsending)
+    public static func withConnection<R: Sendable>(
+        _ configuration: PostgresConfiguration, logger: Logger, _ body: (PostgresConnection) async throws -> sending R
+    ) async throws -> sending R {
+        let connection = try await connect(configuration, logger: logger)
+        do {
+            let result = try await body(connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
     /// True after `close()`, and as soon as the connection is found to be lost.
     public var isClosed: Bool {
         lifecycle.withLock { $0 != .open }

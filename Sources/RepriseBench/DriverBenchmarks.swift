@@ -262,21 +262,13 @@ struct ScratchSchema: Sendable {
     }
 
     /// Runs `body` on a connection of its own, closed afterwards whatever happens.
-    func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+    func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> sending R) async throws -> sending R {
         try await Self.withConnection(url: url, logger: logger, body)
     }
 
     static func withConnection<R: Sendable>(
-        url: String, logger: Logger, _ body: (PostgresConnection) async throws -> R
-    ) async throws -> R {
-        let connection = try await PostgresConnection.connect(PostgresConfiguration(url: url), logger: logger)
-        do {
-            let result = try await body(connection)
-            await connection.close()
-            return result
-        } catch {
-            await connection.close()
-            throw error
-        }
+        url: String, logger: Logger, _ body: (PostgresConnection) async throws -> sending R
+    ) async throws -> sending R {
+        try await PostgresConnection.withConnection(PostgresConfiguration(url: url), logger: logger, body)
     }
 }

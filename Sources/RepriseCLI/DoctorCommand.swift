@@ -123,17 +123,9 @@ struct DoctorCommand: AsyncParsableCommand {
     }
 
     private static func withPostgres<R: Sendable>(
-        _ configuration: PostgresConfiguration, _ logger: Logger, _ body: (PostgresConnection) async throws -> R
-    ) async throws -> R {
-        let connection = try await PostgresConnection.connect(configuration, logger: logger)
-        do {
-            let result = try await body(connection)
-            await connection.close()
-            return result
-        } catch {
-            await connection.close()
-            throw error
-        }
+        _ configuration: PostgresConfiguration, _ logger: Logger, _ body: (PostgresConnection) async throws -> sending R
+    ) async throws -> sending R {
+        try await PostgresConnection.withConnection(configuration, logger: logger, body)
     }
 
     private static func format(_ duration: Duration) -> String {

@@ -21,12 +21,6 @@ private struct Sandbox {
         MigrationRunner(migrations: try Migration.load(from: directory), logger: logger)
     }
 
-    func connect() async throws -> PostgresConnection {
-        try await PostgresConnection.connect(
-            PostgresConfiguration(url: TestEnvironment.postgresURL(searchPath: schema)), logger: logger
-        )
-    }
-
     func run(_ body: (Sandbox) async throws -> Void) async throws {
         let admin = try await PostgresConnection.connect(PostgresConfiguration(url: TestEnvironment.postgresURL), logger: logger)
         try await admin.simpleQuery("CREATE SCHEMA \(schema)")
@@ -45,16 +39,12 @@ private struct Sandbox {
 }
 
 @discardableResult
-private func withConnection<R: Sendable>(_ sandbox: Sandbox, _ body: (PostgresConnection) async throws -> R) async throws -> R {
-    let connection = try await sandbox.connect()
-    do {
-        let result = try await body(connection)
-        await connection.close()
-        return result
-    } catch {
-        await connection.close()
-        throw error
-    }
+private func withConnection<R: Sendable>(
+    _ sandbox: Sandbox, _ body: (PostgresConnection) async throws -> sending R
+) async throws -> sending R {
+    try await PostgresConnection.withConnection(
+        PostgresConfiguration(url: TestEnvironment.postgresURL(searchPath: sandbox.schema)), logger: sandbox.logger, body
+    )
 }
 
 @Suite struct MigrationRunnerTests {

@@ -45,20 +45,12 @@ public struct MigratedDatabase: Sendable {
     }
 
     /// A connection of its own on this schema, closed after `body`.
-    public func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+    public func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> sending R) async throws -> sending R {
         try await withConnection(url: url, body)
     }
 
-    private func withConnection<R: Sendable>(url: String, _ body: (PostgresConnection) async throws -> R) async throws -> R {
-        let connection = try await PostgresConnection.connect(PostgresConfiguration(url: url), logger: logger)
-        do {
-            let result = try await body(connection)
-            await connection.close()
-            return result
-        } catch {
-            await connection.close()
-            throw error
-        }
+    private func withConnection<R: Sendable>(url: String, _ body: (PostgresConnection) async throws -> sending R) async throws -> sending R {
+        try await PostgresConnection.withConnection(PostgresConfiguration(url: url), logger: logger, body)
     }
 
     private func drop() async throws {
