@@ -147,6 +147,7 @@ let package = Package(
             ],
             swiftSettings: safe
         ),
+        .testTarget(name: "RepriseEventLogTests", dependencies: ["RepriseEventLog"], swiftSettings: safe),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",

@@ -68,7 +68,7 @@ struct AuditHistoryCommand: AsyncParsableCommand {
             let event = entry.recorded
             let time = (try? Timestamp(microsecondsSinceEpoch: event.recordedAtMicroseconds).iso8601) ?? "?"
             print("  v\(event.streamVersion)  \(time)  \(event.type) (schema v\(event.schemaVersion))  by \(event.metadata.actor)")
-            print("      command \(event.commandID)  correlation \(event.metadata.correlationID.uuidString.lowercased())  log \(event.cursor)")
+            print("      command \(event.commandID)  correlation \(event.metadata.correlationID.lowercasedText)  log \(event.cursor)")
             print("      \(String(decoding: event.data, as: UTF8.self))")
         }
     }

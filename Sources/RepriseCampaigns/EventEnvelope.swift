@@ -9,14 +9,14 @@ public enum EventEnvelope {
         let data = (try? JSONDecoder().decode(JSONValue.self, from: Data(event.data))) ?? .object([:])
         let recordedAt = (try? Timestamp(microsecondsSinceEpoch: event.recordedAtMicroseconds).iso8601) ?? ""
         return .object([
-            "eventId": .string(event.eventID.uuidString.lowercased()),
+            "eventId": .string(event.eventID.lowercasedText),
             "streamId": .string(event.streamID.rawValue),
             "streamVersion": .integer(Int64(event.streamVersion)),
             "type": .string(event.type),
             "schemaVersion": .integer(Int64(event.schemaVersion)),
             "data": data,
-            "correlationId": .string(event.metadata.correlationID.uuidString.lowercased()),
-            "causationId": event.metadata.causationID.map { .string($0.uuidString.lowercased()) } ?? .null,
+            "correlationId": .string(event.metadata.correlationID.lowercasedText),
+            "causationId": event.metadata.causationID.map { .string($0.lowercasedText) } ?? .null,
             "actor": .string(event.metadata.actor),
             "commandId": .string(event.commandID),
             "recordedAt": .string(recordedAt),

@@ -13,14 +13,14 @@ public enum EventHash {
         schemaVersion: Int, data: [UInt8], metadata: EventMetadata, commandID: String, recordedAtMicroseconds microseconds: Int64
     ) -> [UInt8] {
         let fields: [[UInt8]] = [
-            Array(eventID.uuidString.lowercased().utf8),
+            Array(eventID.lowercasedText.utf8),
             Array(streamID.rawValue.utf8),
             Array(String(streamVersion).utf8),
             Array(type.utf8),
             Array(String(schemaVersion).utf8),
             data,
-            Array(metadata.correlationID.uuidString.lowercased().utf8),
-            Array((metadata.causationID?.uuidString.lowercased() ?? "").utf8),
+            Array(metadata.correlationID.lowercasedText.utf8),
+            Array((metadata.causationID?.lowercasedText ?? "").utf8),
             Array(metadata.actor.utf8),
             Array(commandID.utf8),
             Array(String(microseconds).utf8),

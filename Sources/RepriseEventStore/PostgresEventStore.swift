@@ -226,7 +226,7 @@ struct AppendCall: Sendable {
                 expectedVersions.append(stream.expectedVersion.sqlValue)
                 for (eventIndex, event) in stream.events.enumerated() {
                     eventAppends.append(streamIDs.count)
-                    eventIDs.append(event.eventID.uuidString.lowercased())
+                    eventIDs.append(event.eventID.lowercasedText)
                     types.append(event.type)
                     schemaVersions.append(event.schemaVersion)
                     data.append(call.data[streamIndex][eventIndex])
@@ -235,8 +235,8 @@ struct AppendCall: Sendable {
         }
         return [
             calls.map(\.commandID),
-            calls.map { $0.metadata.correlationID.uuidString.lowercased() },
-            calls.map { $0.metadata.causationID?.uuidString.lowercased() ?? "" },
+            calls.map { $0.metadata.correlationID.lowercasedText },
+            calls.map { $0.metadata.causationID?.lowercasedText ?? "" },
             calls.map(\.metadata.actor),
             appendCommands,
             streamIDs,
