@@ -115,13 +115,6 @@ DECLARE
     earlier_command record;
     command_events integer;
     -- The rows to insert.
-    out_event_ids uuid[] := '{}';
-    out_stream_ids text[] := '{}';
-    out_versions integer[] := '{}';
-    out_types text[] := '{}';
-    out_schema_versions integer[] := '{}';
-    out_data jsonb[] := '{}';
-    out_commands integer[] := '{}';
     out_previous_hashes bytea[] := '{}';
     out_hashes bytea[] := '{}';
     result_streams jsonb;
@@ -277,8 +270,9 @@ BEGIN
     END LOOP;
 
     IF accepted_count > 0 THEN
-        -- Give each event of an accepted command its version, and chain its hash to the
-        -- one before it in its stream (the canonical content is described at the top).
+        -- Chain each accepted event's hash to the one before it in its stream (the
+        -- canonical content is described at the top). Only the hashes are sequential;
+        -- everything else is set-based in the INSERT below.
         FOR event IN
             SELECT u.append_index, u.event_id, u.event_type, u.schema_version, u.data
             FROM unnest(p_event_appends, p_event_ids, p_event_types, p_schema_versions, p_data)
@@ -301,24 +295,28 @@ BEGIN
                 octet_length(data_text) || ':' || data_text ||
                 command_tails[command_index], 'UTF8'));
             out_hashes := out_hashes || head_hashes[stream_index];
-            out_event_ids := out_event_ids || event.event_id;
-            out_stream_ids := out_stream_ids || batch_streams[stream_index];
-            out_versions := out_versions || append_next_version[event.append_index];
-            out_types := out_types || event.event_type;
-            out_schema_versions := out_schema_versions || event.schema_version;
-            out_data := out_data || event.data;
-            out_commands := out_commands || command_index;
             append_next_version[event.append_index] := append_next_version[event.append_index] + 1;
         END LOOP;
 
+        -- The accepted events in order, numbered within their append (for the version)
+        -- and overall (to pair them with the hashes computed above).
         INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, data,
                             correlation_id, causation_id, actor, command_id, recorded_at, previous_hash, hash)
-        SELECT e.event_id, e.stream_id, e.version, e.event_type, e.schema_version, e.data,
+        SELECT e.event_id, p_stream_ids[e.append_index],
+               append_next_version[e.append_index] - append_events[e.append_index] + e.within_append - 1,
+               e.event_type, e.schema_version, e.data,
                p_correlation_ids[e.command_index], p_causation_ids[e.command_index], p_actors[e.command_index],
-               p_command_ids[e.command_index], recorded, e.previous_hash, e.hash
-        FROM unnest(out_event_ids, out_stream_ids, out_versions, out_types, out_schema_versions, out_data,
-                    out_commands, out_previous_hashes, out_hashes)
-             AS e(event_id, stream_id, version, event_type, schema_version, data, command_index, previous_hash, hash);
+               p_command_ids[e.command_index], recorded, h.previous_hash, h.hash
+        FROM (
+            SELECT u.*, p_append_commands[u.append_index] AS command_index,
+                   row_number() OVER (PARTITION BY u.append_index ORDER BY u.ordinal) AS within_append,
+                   row_number() OVER (ORDER BY u.ordinal) AS accepted_ordinal
+            FROM unnest(p_event_appends, p_event_ids, p_event_types, p_schema_versions, p_data)
+                 WITH ORDINALITY AS u(append_index, event_id, event_type, schema_version, data, ordinal)
+            WHERE command_status[p_append_commands[u.append_index]] = 'appended'
+        ) AS e
+        JOIN unnest(out_hashes, out_previous_hashes) WITH ORDINALITY AS h(hash, previous_hash, ordinal)
+          ON h.ordinal = e.accepted_ordinal;
 
         INSERT INTO streams AS s (stream_id, version, last_hash, created_at, updated_at)
         SELECT id, version, last_hash, recorded, recorded
