@@ -151,7 +151,10 @@ public struct StoreBenchmarks: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         var read = 0
-        try await LogCatchUp.read(store, pageSize: 5_000) { read += $0.count }
+        try await LogCatchUp.read(store, pageSize: 5_000) { events in
+            read += events.count
+            return .more
+        }
         let elapsed = clock.now - started
         return BenchResult(name: "store read whole log, 5000-event pages", unit: "event", operations: read, seconds: elapsed.seconds, baseline: baseline)
     }

@@ -49,14 +49,15 @@ public struct ChainVerifier: Sendable {
         // and version of every stream is enough.
         var heads: [StreamID: (version: Int, hash: [UInt8])] = [:]
         try await LogCatchUp.read(store, pageSize: pageSize) { events in
-            for event in events where report.firstFailure == nil {
+            for event in events {
                 report.eventsChecked += 1
                 if let failure = Self.check(event, previous: heads[event.streamID]) {
                     report.firstFailure = failure
-                    return
+                    return .stop
                 }
                 heads[event.streamID] = (event.streamVersion, event.hash)
             }
+            return .more
         }
         guard report.firstFailure == nil else { return report }
         report.streamsChecked = heads.count

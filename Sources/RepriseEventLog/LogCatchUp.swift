@@ -5,14 +5,21 @@
 /// (an audit, a rebuild) notes the next transaction id first and keeps paging until the
 /// stable prefix has passed it.
 public enum LogCatchUp {
-    /// Calls `body` with each page, in log order, and returns the cursor after the last one.
+    /// Whether the reader wants more pages.
+    public enum Progress: Sendable {
+        case more
+        case stop
+    }
+
+    /// Calls `body` with each page, in log order, until the log is read up to the moment
+    /// of the call or `body` returns `.stop`; returns the cursor after the last page read.
     @discardableResult
     public static func read(
         _ store: any EventStore,
         after cursor: LogCursor? = nil,
         pageSize: Int = 5_000,
         pollInterval: Duration = .milliseconds(20),
-        _ body: ([RecordedEvent]) throws -> Void
+        _ body: ([RecordedEvent]) throws -> Progress
     ) async throws -> LogCursor? {
         let target = try await store.logHorizon().nextTransactionID
         var cursor = cursor
@@ -30,8 +37,9 @@ public enum LogCatchUp {
                 }
                 continue
             }
-            try body(page.events)
+            let progress = try body(page.events)
             cursor = page.cursor
+            if progress == .stop { return cursor }
         }
     }
 }

@@ -125,7 +125,10 @@ struct LogFollowerTests {
             }
             func readAll(pageSize: Int) async throws -> [UUID] {
                 var ids: [UUID] = []
-                try await LogCatchUp.read(store, pageSize: pageSize) { ids += $0.map(\.eventID) }
+                try await LogCatchUp.read(store, pageSize: pageSize) { events in
+                    ids += events.map(\.eventID)
+                    return .more
+                }
                 return ids
             }
             let first = try await readAll(pageSize: 7)
