@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the platform on this machine: installs what is missing, starts PostgreSQL and
-# NATS on loopback, builds `reprise`, migrates, and shows that the pieces talk.
+# NATS on loopback, builds `reprise`, migrates, shows that the pieces talk, and books a
+# demo campaign through the command handler into the event log.
 # This is the README's run command. The servers keep running afterwards;
 # `ops/services.sh stop` stops them.
 set -euo pipefail
@@ -17,4 +18,5 @@ reprise=$(swift build --show-bin-path)/reprise
 
 "$reprise" migrate
 "$reprise" doctor
+"$reprise" demo --log-level warning
 say "the servers keep running; stop them with ops/services.sh stop"

@@ -13,6 +13,7 @@ public struct RepriseCommand: AsyncParsableCommand {
             MigrateCommand.self,
             DoctorCommand.self,
             ConfigCommand.self,
+            DemoCommand.self,
             AuditCommand.self,
             BenchCommand.self,
         ]
