@@ -15,6 +15,8 @@ public struct RepriseCommand: AsyncParsableCommand {
             ConfigCommand.self,
             AuditCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
+            APIKeyCommand.self,
         ]
     )
 
