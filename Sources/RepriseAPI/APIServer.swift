@@ -70,6 +70,8 @@ public struct ReadinessCheck: Sendable {
 public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     var principal: Principal?
+    /// From `X-Correlation-ID` when it is a UUID, else new; stored on every event the request appends.
+    var correlationID = UUID()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -107,6 +109,7 @@ public struct APIRouter {
 
     public static func build(_ services: APIServices) -> APIRouter {
         var api = APIRouter(router: Router(context: APIRequestContext.self))
+        api.router.add(middleware: CorrelationMiddleware())
         api.router.add(middleware: RequestLogMiddleware())
         api.router.add(middleware: ProblemMiddleware())
         HealthRoutes(readiness: services.readiness).register(on: &api)
@@ -156,6 +159,21 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.logger[metadataKey: "auth.key_id"] = .string(principal.keyID)
         context.logger[metadataKey: "auth.role"] = .string(principal.role.rawValue)
         return try await next(request, context)
+    }
+}
+
+/// Takes the caller's correlation id (or makes one), logs it with every line of the
+/// request, and echoes it in the response.
+struct CorrelationMiddleware: RouterMiddleware {
+    func handle(
+        _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        if let given = request.headers[.correlationID].flatMap(UUID.init(uuidString:)) { context.correlationID = given }
+        context.logger[metadataKey: "correlation.id"] = .string(context.correlationID.uuidString.lowercased())
+        var response = try await next(request, context)
+        response.headers[.correlationID] = context.correlationID.uuidString.lowercased()
+        return response
     }
 }
 

@@ -300,8 +300,7 @@ struct CampaignRoutes {
         } else {
             commandID = "http:" + UUID().uuidString.lowercased()
         }
-        let correlationID = request.headers[.correlationID].flatMap(UUID.init(uuidString:)) ?? UUID()
-        return CommandEnvelope(commandID: commandID, correlationID: correlationID, actor: principal.actor, issuedAt: services.clock())
+        return CommandEnvelope(commandID: commandID, correlationID: context.correlationID, actor: principal.actor, issuedAt: services.clock())
     }
 
     private func body(_ request: Request) async throws -> JSONReader? {

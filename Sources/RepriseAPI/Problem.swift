@@ -181,8 +181,10 @@ extension Problem {
         }
     }
 
+    /// The code in words: `budget_not_positive` is "Budget not positive".
     private static func title(of code: DomainError.Code) -> String {
-        "The command breaks a campaign rule (\(code.rawValue.replacingOccurrences(of: "_", with: " ")))"
+        let words = code.rawValue.replacingOccurrences(of: "_", with: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
     }
 }
 

@@ -1,3 +1,4 @@
+import HTTPTypes
 import RepriseAPI
 import Testing
 
@@ -102,6 +103,17 @@ import Testing
         }
     }
 
+    @Test func theCorrelationIDIsStoredOnTheEventsAndEchoed() async throws {
+        try await APIHarness.with { api in
+            let correlation = "5f0c6a52-6a8e-4d55-9f0e-3f1f2b0d7c11"
+            let created = try await api.send(.post, "/campaigns", json: Bodies.create("cmp-1"), headers: ["X-Correlation-ID": correlation])
+            #expect(created.headers[.correlationID] == correlation)
+            let history = try await api.send(.get, "/campaigns/cmp-1/history")
+            guard case .array(let events) = history.json["events"] else { Issue.record("no events"); return }
+            #expect(events.first?["correlationId"] == .string(correlation))
+        }
+    }
+
     @Test func healthProbesNeedNoKey() async throws {
         try await APIHarness.with { api in
             #expect(try await api.send(.get, "/health/live", key: nil).status == 200)
@@ -114,4 +126,8 @@ import Testing
 
 enum APIKeyringHash {
     static let admin = APIKeyring.hash(APIHarness.Key.admin)
+}
+
+extension HTTPField.Name {
+    static let correlationID = HTTPField.Name("X-Correlation-ID")!
 }
