@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "RepriseAPITests",
             dependencies: [
-                "RepriseAPI", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport",
+                "RepriseAPI", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "Postgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

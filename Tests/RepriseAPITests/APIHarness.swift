@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Postgres
 import RepriseAPI
 import RepriseCampaigns
 import RepriseDomain
@@ -15,6 +16,7 @@ struct APIHarness: Sendable {
     let client: any TestClientProtocol
     let handler: CampaignCommandHandler
     let store: PostgresEventStore
+    let pool: PostgresConnectionPool
     /// The routes the server registered.
     let routes: [APIRoute]
 
@@ -52,7 +54,7 @@ struct APIHarness: Sendable {
             let routes = APIRouter.build(services).routes
             let app = buildApplication(configuration: APIConfiguration(host: "127.0.0.1", port: 0), services: services)
             try await app.test(.live) { client in
-                try await body(APIHarness(client: client, handler: handler, store: store, routes: routes))
+                try await body(APIHarness(client: client, handler: handler, store: store, pool: pool, routes: routes))
             }
         }
     }
@@ -70,6 +72,11 @@ struct APIHarness: Sendable {
             uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
         )
         return Reply(status: response.status.code, headers: response.headers, body: String(buffer: response.body))
+    }
+
+    /// Every event in this test's log, whatever its stream.
+    func eventCount() async throws -> Int {
+        try await pool.query("SELECT count(*) FROM events").first?.decode(Int.self, at: 0) ?? 0
     }
 
     /// The campaign's stream version: what the tests check "appended nothing" against.
