@@ -25,6 +25,7 @@ public struct APIConfiguration: Sendable {
 public struct APIServices: Sendable {
     let handler: CampaignCommandHandler
     let audit: CampaignAudit
+    let directory: CampaignDirectory
     let keyring: APIKeyring
     let readiness: ReadinessCheck
     /// The time commands are issued at. The domain never reads a clock; this is where it comes from.
@@ -33,11 +34,12 @@ public struct APIServices: Sendable {
     let logger: Logger
 
     public init(
-        handler: CampaignCommandHandler, audit: CampaignAudit, keyring: APIKeyring, readiness: ReadinessCheck,
+        handler: CampaignCommandHandler, audit: CampaignAudit, directory: CampaignDirectory, keyring: APIKeyring, readiness: ReadinessCheck,
         bodyLimit: Int, logger: Logger, clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
     ) {
         self.handler = handler
         self.audit = audit
+        self.directory = directory
         self.keyring = keyring
         self.readiness = readiness
         self.clock = clock

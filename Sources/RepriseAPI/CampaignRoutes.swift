@@ -31,6 +31,9 @@ struct CampaignRoutes {
         api.on(.post, "/campaigns/bulk-buys") { request, context in
             try await bulkBuy(request, context)
         }
+        api.on(.get, "/campaigns") { request, context in
+            try await list(request, context)
+        }
         api.on(.get, "/campaigns/{campaignId}") { _, context in
             try await campaign(context)
         }
@@ -194,6 +197,53 @@ struct CampaignRoutes {
         let (campaign, version) = try await load(try pathID(context, "campaignId", CampaignID.init))
         try checkOwner(campaign.ownerID, principal)
         return try Responses.json(campaign, version: version)
+    }
+
+    /// `?ownerId=&status=&after=&limit=`: campaigns in id order. A campaign manager sees
+    /// only its own owners' campaigns.
+    private func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let principal = try authorize(context, .read)
+        let query = request.uri.queryParameters
+        var owners: Set<OwnerID>? = nil
+        if let owner = query["ownerId"].map(String.init) {
+            do {
+                owners = [try OwnerID(owner)]
+            } catch {
+                throw Problem.invalidParameter("ownerId", error.message)
+            }
+            try checkOwner(try OwnerID(owner), principal)
+        } else if principal.role == .campaignManager {
+            owners = principal.owners
+        }
+        var status: CampaignStatus? = nil
+        if let text = query["status"].map(String.init) {
+            guard let parsed = CampaignStatus(rawValue: text) else {
+                throw Problem.invalidParameter("status", "'\(text)' is not one of \(CampaignStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = parsed
+        }
+        var after: CampaignID? = nil
+        if let text = query["after"].map(String.init) {
+            do {
+                after = try CampaignID(text)
+            } catch {
+                throw Problem.invalidParameter("after", error.message)
+            }
+        }
+        var limit = 50
+        if let text = query["limit"].map(String.init) {
+            guard let parsed = Int(text), (1...200).contains(parsed) else {
+                throw Problem.invalidParameter("limit", "limit must be a whole number from 1 to 200")
+            }
+            limit = parsed
+        }
+        let page: CampaignPage
+        do {
+            page = try await services.directory.page(owners: owners, status: status, after: after, limit: limit)
+        } catch {
+            throw Problem(error)
+        }
+        return try Responses.json(page)
     }
 
     private func history(_ context: APIRequestContext) async throws -> Response {

@@ -57,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: configuration,
             services: APIServices(
                 handler: CampaignCommandHandler(store: store, logger: logger), audit: CampaignAudit(store: store),
+                directory: CampaignDirectory(store: store),
                 keyring: keyring, readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
                 bodyLimit: configuration.bodyLimit, logger: logger
             )

@@ -45,7 +45,7 @@ struct APIHarness: Sendable {
             let store = PostgresEventStore(pool: pool, logger: database.logger)
             let handler = CampaignCommandHandler(store: store, logger: database.logger)
             let services = APIServices(
-                handler: handler, audit: CampaignAudit(store: store), keyring: keyring,
+                handler: handler, audit: CampaignAudit(store: store), directory: CampaignDirectory(store: store), keyring: keyring,
                 readiness: ReadinessCheck(
                     pool: pool, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations), logger: database.logger
                 ),

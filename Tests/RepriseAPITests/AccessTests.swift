@@ -16,13 +16,14 @@ import Testing
         /// The route on `cmp-1` and `sub-1`.
         var path: String {
             route.replacingOccurrences(of: "{campaignId}", with: "cmp-1").replacingOccurrences(of: "{subcampaignId}", with: "sub-1")
-                + (route.hasSuffix("/state") ? "?asOf=v1" : "")
+                + (route.hasSuffix("/state") ? "?asOf=v1" : "") + (method == .get && route == "/campaigns" ? "?ownerId=label-7" : "")
         }
     }
 
     static let endpoints: [Endpoint] = [
         Endpoint(method: .post, route: "/campaigns", access: .command, json: Bodies.create("cmp-new")),
         Endpoint(method: .post, route: "/campaigns/bulk-buys", access: .command, json: #"{"items":[\#(Bodies.create("cmp-bulk"))]}"#),
+        Endpoint(method: .get, route: "/campaigns", access: .read, json: nil),
         Endpoint(method: .get, route: "/campaigns/{campaignId}", access: .read, json: nil),
         Endpoint(method: .get, route: "/campaigns/{campaignId}/history", access: .read, json: nil),
         Endpoint(method: .get, route: "/campaigns/{campaignId}/state", access: .read, json: nil),
