@@ -27,6 +27,7 @@ public struct APIServices: Sendable {
     let audit: CampaignAudit
     let directory: CampaignDirectory
     let keyring: APIKeyring
+    let metrics: APIMetrics
     let readiness: ReadinessCheck
     /// The time commands are issued at. The domain never reads a clock; this is where it comes from.
     let clock: @Sendable () -> Timestamp
@@ -35,8 +36,10 @@ public struct APIServices: Sendable {
 
     public init(
         handler: CampaignCommandHandler, audit: CampaignAudit, directory: CampaignDirectory, keyring: APIKeyring, readiness: ReadinessCheck,
-        bodyLimit: Int, logger: Logger, clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
+        bodyLimit: Int, logger: Logger, metrics: APIMetrics = APIMetrics(),
+        clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
     ) {
+        self.metrics = metrics
         self.handler = handler
         self.audit = audit
         self.directory = directory
@@ -112,9 +115,9 @@ public struct APIRouter {
     public static func build(_ services: APIServices) -> APIRouter {
         var api = APIRouter(router: Router(context: APIRequestContext.self))
         api.router.add(middleware: CorrelationMiddleware())
-        api.router.add(middleware: RequestLogMiddleware())
+        api.router.add(middleware: RequestLogMiddleware(metrics: services.metrics))
         api.router.add(middleware: ProblemMiddleware())
-        HealthRoutes(readiness: services.readiness).register(on: &api)
+        HealthRoutes(readiness: services.readiness, metrics: services.metrics).register(on: &api)
         // Everything registered from here on needs a key; health probes do not.
         api.router.add(middleware: AuthenticationMiddleware(keyring: services.keyring))
         CampaignRoutes(services: services).register(on: &api)
@@ -179,17 +182,21 @@ struct CorrelationMiddleware: RouterMiddleware {
     }
 }
 
-/// One structured line per request: method, route, status and duration.
+/// One structured line per request, and its metrics: method, route, status and duration.
 struct RequestLogMiddleware: RouterMiddleware {
+    let metrics: APIMetrics
+
     func handle(
         _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
     ) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
+        let route = context.endpointPath ?? "unmatched"
+        metrics.requestHandled(method: request.method.rawValue, route: route, status: response.status.code, duration: elapsed)
         context.logger.info("request handled", metadata: [
             "http.method": .string(request.method.rawValue),
-            "http.route": .string(context.endpointPath ?? "unmatched"),
+            "http.route": .string(route),
             "http.status": .stringConvertible(response.status.code),
             "http.duration_us": .stringConvertible(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000),
         ])
@@ -197,8 +204,10 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 }
 
+/// Probes and metrics: no key needed, as orchestrators and scrapers call them.
 struct HealthRoutes {
     let readiness: ReadinessCheck
+    let metrics: APIMetrics
 
     func register(on api: inout APIRouter) {
         api.on(.get, "/health/live") { _, _ in try Responses.json(["status": "live"]) }
@@ -210,6 +219,11 @@ struct HealthRoutes {
                 )
             }
             return try Responses.json(["status": "ready"])
+        }
+        api.on(.get, "/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }
     }
 }

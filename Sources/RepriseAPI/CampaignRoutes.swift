@@ -153,8 +153,9 @@ struct CampaignRoutes {
         do {
             outcomes = try await services.handler.bulkBuy(items, envelope: envelope)
         } catch {
-            throw Problem(error)
+            throw counted(error)
         }
+        services.metrics.eventsAppended(outcomes.reduce(0) { $0 + $1.events.count })
         return try Responses.json(
             BulkBuyResponse(items: outcomes.map { .init(campaignId: $0.campaignID.rawValue, version: $0.version) }),
             status: .created
@@ -171,10 +172,17 @@ struct CampaignRoutes {
 
     private func handle(_ command: CampaignCommand, _ envelope: CommandEnvelope, _ expectedVersion: Int?) async throws(Problem) -> CommandOutcome {
         do {
-            return try await services.handler.handle(command, envelope: envelope, expectedVersion: expectedVersion)
+            let outcome = try await services.handler.handle(command, envelope: envelope, expectedVersion: expectedVersion)
+            services.metrics.eventsAppended(outcome.events.count)
+            return outcome
         } catch {
-            throw Problem(error)
+            throw counted(error)
         }
+    }
+
+    private func counted(_ error: CommandError) -> Problem {
+        if error.code == .versionMismatch || error.code == .conflict { services.metrics.conflict(error.code.rawValue) }
+        return Problem(error)
     }
 
     /// The campaign as the command left it: rebuilt from the events up to the command's

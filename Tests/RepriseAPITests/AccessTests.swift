@@ -72,7 +72,7 @@ import Testing
     @Test(arguments: callers)
     func eachRoleAgainstEachEndpoint(_ caller: Caller) async throws {
         try await APIHarness.with { api in
-            #expect(Set(Self.endpoints.map { "\($0.method.rawValue) \($0.route)" }) == Set(api.routes.filter { !$0.path.hasPrefix("/health") }.map(\.description)))
+            #expect(Set(Self.endpoints.map { "\($0.method.rawValue) \($0.route)" }) == Set(api.routes.filter { !["/health/live", "/health/ready", "/metrics"].contains($0.path) }.map(\.description)))
             try await api.activeCampaign("cmp-1")
             for endpoint in Self.endpoints {
                 let reply = try await api.send(endpoint.method, endpoint.path, key: caller.key, json: endpoint.json)

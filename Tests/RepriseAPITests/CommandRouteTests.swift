@@ -114,6 +114,20 @@ import Testing
         }
     }
 
+    @Test func metricsCountRequestsAppendsAndConflicts() async throws {
+        try await APIHarness.with { api in
+            try await api.activeCampaign("cmp-1")
+            _ = try await api.send(.post, "/campaigns/cmp-1/pause", headers: ["If-Match": "\"1\""])
+            let metrics = try await api.send(.get, "/metrics", key: nil)
+            #expect(metrics.status == 200)
+            #expect(metrics.contentType?.hasPrefix("text/plain") == true)
+            #expect(metrics.body.contains(#"reprise_http_requests_total{method="POST",route="/campaigns",status="201"} 1"#), "\(metrics.body)")
+            #expect(metrics.body.contains("reprise_api_events_appended_total 3"))
+            #expect(metrics.body.contains(#"reprise_api_conflicts_total{kind="version_mismatch"} 1"#))
+            #expect(metrics.body.contains("reprise_http_request_duration_seconds_bucket"))
+        }
+    }
+
     @Test func healthProbesNeedNoKey() async throws {
         try await APIHarness.with { api in
             #expect(try await api.send(.get, "/health/live", key: nil).status == 200)
