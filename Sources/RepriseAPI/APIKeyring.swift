@@ -102,7 +102,7 @@ public struct APIKeyring: Sendable {
         principal(authorization: authorization)?.role
     }
 
-    /// The hex SHA-256 of a key: what the keys file holds.
+    /// The hex SHA-256 of a key: what the keys file holds. Also names idempotency scopes.
     public static func hash(_ key: String) -> String {
         SHA256.hash(data: Data(key.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -213,13 +212,15 @@ struct CampaignRoutes {
         let principal = try authorize(context, .read)
         let query = request.uri.queryParameters
         var owners: Set<OwnerID>? = nil
-        if let owner = query["ownerId"].map(String.init) {
+        if let text = query["ownerId"].map(String.init) {
+            let owner: OwnerID
             do {
-                owners = [try OwnerID(owner)]
+                owner = try OwnerID(text)
             } catch {
                 throw Problem.invalidParameter("ownerId", error.message)
             }
-            try checkOwner(try OwnerID(owner), principal)
+            try checkOwner(owner, principal)
+            owners = [owner]
         } else if principal.role == .campaignManager {
             owners = principal.owners
         }
@@ -354,7 +355,7 @@ struct CampaignRoutes {
                 throw Problem.invalidHeader("Idempotency-Key", "Idempotency-Key must be 1 to 255 visible ASCII characters")
             }
             let scope = [principal.keyID, request.method.rawValue, request.uri.path, key].joined(separator: "\n")
-            commandID = "http:" + SHA256.hash(data: Data(scope.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            commandID = "http:" + APIKeyring.hash(scope)
         } else {
             commandID = "http:" + UUID().uuidString.lowercased()
         }
