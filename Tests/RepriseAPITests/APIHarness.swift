@@ -74,6 +74,28 @@ struct APIHarness: Sendable {
         return Reply(status: response.status.code, headers: response.headers, body: String(buffer: response.body))
     }
 
+    /// A POST of JSON as admin on a connection of its own, so that concurrent calls reach the
+    /// server at once (the harness's client has one connection, which serializes them).
+    func postOnOwnConnection(_ path: String, json: String, headers extra: [String: String] = [:]) async throws -> Reply {
+        let connection = TestClient(host: "127.0.0.1", port: client.port!)
+        connection.connect()
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(Key.admin)"
+        headers[.contentType] = "application/json"
+        headers[.connection] = "close"
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+        do {
+            let response = try await connection.execute(
+                TestClient.Request(path, method: .post, authority: "localhost", headers: headers, body: ByteBuffer(string: json))
+            )
+            try await connection.shutdown()
+            return Reply(status: response.head.status.code, headers: response.head.headerFields, body: response.body.map { String(buffer: $0) } ?? "")
+        } catch {
+            try? await connection.shutdown()
+            throw error
+        }
+    }
+
     /// Every event in this test's log, whatever its stream.
     func eventCount() async throws -> Int {
         try await pool.query("SELECT count(*) FROM events").first?.decode(Int.self, at: 0) ?? 0

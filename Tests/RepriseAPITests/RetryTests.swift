@@ -31,6 +31,36 @@ import Testing
         }
     }
 
+    @Test func concurrentRetriesAppendOnce() async throws {
+        try await APIHarness.with { api in
+            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await api.postOnOwnConnection("/campaigns", json: Bodies.create("cmp-1"), headers: ["Idempotency-Key": "one"])
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(replies.map(\.status)) == [201])
+            #expect(Set(replies.map(\.body)).count == 1)
+            #expect(try await api.version("cmp-1") == 1)
+            #expect(try await api.eventCount() == 1)
+        }
+    }
+
+    @Test func concurrentCreatesOfOneIDBookItOnce() async throws {
+        try await APIHarness.with { api in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await api.postOnOwnConnection("/campaigns", json: Bodies.create("cmp-1")).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.sorted() == [201] + Array(repeating: 409, count: 7))
+            #expect(try await api.eventCount() == 1)
+        }
+    }
+
     @Test func ifMatchMakesAWriteConditional() async throws {
         try await APIHarness.with { api in
             try await api.activeCampaign("cmp-1")
