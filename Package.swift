@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -77,6 +79,20 @@ let package = Package(
             dependencies: ["RepriseDomain", "RepriseEventLog", .product(name: "Logging", package: "swift-log")],
             swiftSettings: safe
         ),
+        // The HTTP command API: routes, request decoding, problem details, API keys.
+        .target(
+            name: "RepriseAPI",
+            dependencies: [
+                "Postgres", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns",
+                "RepriseMigrations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: safe
+        ),
         .target(
             name: "RepriseBench",
             dependencies: [
@@ -89,7 +105,7 @@ let package = Package(
             name: "RepriseCLI",
             dependencies: [
                 "Postgres", "NATS", "RepriseSettings", "RepriseMigrations", "RepriseBench",
-                "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns",
+                "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns", "RepriseAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -148,6 +164,15 @@ let package = Package(
             swiftSettings: safe
         ),
         .testTarget(name: "RepriseEventLogTests", dependencies: ["RepriseEventLog"], swiftSettings: safe),
+        .testTarget(
+            name: "RepriseAPITests",
+            dependencies: [
+                "RepriseAPI", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "Postgres",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: safe
+        ),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",

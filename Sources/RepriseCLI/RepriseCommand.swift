@@ -16,6 +16,8 @@ public struct RepriseCommand: AsyncParsableCommand {
             DemoCommand.self,
             AuditCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
+            APIKeyCommand.self,
         ]
     )
 

@@ -30,5 +30,23 @@ public enum Settings {
         help: "Lowest log level written: trace, debug, info, notice, warning, error or critical."
     )
 
-    public static let all: [Setting] = [postgresURL, postgresPoolSize, natsURL, migrationsDirectory, logLevel]
+    public static let httpHost = Setting(
+        key: "http.host",
+        defaultValue: "127.0.0.1",
+        help: "Address the HTTP API listens on."
+    )
+    public static let httpPort = Setting(
+        key: "http.port",
+        defaultValue: "8080",
+        help: "Port the HTTP API listens on."
+    )
+    public static let apiKeysFile = Setting(
+        key: "api.keys-file",
+        defaultValue: "api-keys",
+        help: "File of API keys, one a line: '<sha256 hex of the key> <role> [owner1,owner2]'."
+    )
+
+    public static let all: [Setting] = [
+        postgresURL, postgresPoolSize, natsURL, migrationsDirectory, logLevel, httpHost, httpPort, apiKeysFile,
+    ]
 }

@@ -1,0 +1,238 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Postgres
+import RepriseCampaigns
+import RepriseDomain
+import RepriseMigrations
+
+/// Where the API listens and how much it accepts.
+public struct APIConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Largest request body accepted; a larger one gets 413 before it is read in full.
+    public var bodyLimit: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, bodyLimit: Int = 1 << 20) {
+        self.host = host
+        self.port = port
+        self.bodyLimit = bodyLimit
+    }
+}
+
+/// Everything the routes use; the composition root builds it once.
+public struct APIServices: Sendable {
+    let handler: CampaignCommandHandler
+    let audit: CampaignAudit
+    let directory: CampaignDirectory
+    let keyring: APIKeyring
+    let metrics: APIMetrics
+    let readiness: ReadinessCheck
+    /// The time commands are issued at. The domain never reads a clock; this is where it comes from.
+    let clock: @Sendable () -> Timestamp
+    let bodyLimit: Int
+    let logger: Logger
+
+    public init(
+        handler: CampaignCommandHandler, audit: CampaignAudit, directory: CampaignDirectory, keyring: APIKeyring, readiness: ReadinessCheck,
+        bodyLimit: Int, logger: Logger, metrics: APIMetrics = APIMetrics(),
+        clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
+    ) {
+        self.metrics = metrics
+        self.handler = handler
+        self.audit = audit
+        self.directory = directory
+        self.keyring = keyring
+        self.readiness = readiness
+        self.clock = clock
+        self.bodyLimit = bodyLimit
+        self.logger = logger
+    }
+
+    @Sendable public static func systemClock() -> Timestamp {
+        let micros = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down))
+        return (try? Timestamp(microsecondsSinceEpoch: micros)) ?? .earliest
+    }
+}
+
+/// Ready means PostgreSQL answers and every migration this build knows is applied.
+public struct ReadinessCheck: Sendable {
+    let pool: PostgresConnectionPool
+    let runner: MigrationRunner
+
+    public init(pool: PostgresConnectionPool, migrations: [Migration], logger: Logger) {
+        self.pool = pool
+        self.runner = MigrationRunner(migrations: migrations, logger: logger)
+    }
+
+    func isReady() async -> Bool {
+        (try? await pool.withConnection { try await runner.status(on: $0).isCurrent }) ?? false
+    }
+}
+
+/// The request context of every route: the caller, once the key is checked.
+public struct APIRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    var principal: Principal?
+    /// From `X-Correlation-ID` when it is a UUID, else new; stored on every event the request appends.
+    var correlationID = UUID()
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.principal = nil
+    }
+}
+
+/// The HTTP command API as a `Service`: the router with every route, on the configured address.
+///
+/// `reprise serve` and the tests both build the server here, so the tests drive exactly
+/// what runs in production.
+public func buildApplication(
+    configuration: APIConfiguration, services: APIServices
+) -> Application<RouterResponder<APIRequestContext>> {
+    Application(
+        router: APIRouter.build(services).router,
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "reprise"),
+        logger: services.logger
+    )
+}
+
+/// A route as the OpenAPI document names it: method and path template.
+public struct APIRoute: Hashable, Sendable, CustomStringConvertible {
+    public let method: String
+    /// `/campaigns/{campaignId}`: OpenAPI's template syntax, which Hummingbird also reads.
+    public let path: String
+    public var description: String { "\(method) \(path)" }
+}
+
+/// Builds the router and records each route it registers, so a test can hold the list
+/// against the OpenAPI document.
+public struct APIRouter {
+    public let router: Router<APIRequestContext>
+    public private(set) var routes: [APIRoute] = []
+
+    public static func build(_ services: APIServices) -> APIRouter {
+        var api = APIRouter(router: Router(context: APIRequestContext.self))
+        api.router.add(middleware: CorrelationMiddleware())
+        api.router.add(middleware: RequestLogMiddleware(metrics: services.metrics))
+        api.router.add(middleware: ProblemMiddleware())
+        HealthRoutes(readiness: services.readiness, metrics: services.metrics).register(on: &api)
+        // Everything registered from here on needs a key; health probes do not.
+        api.router.add(middleware: AuthenticationMiddleware(keyring: services.keyring))
+        CampaignRoutes(services: services).register(on: &api)
+        return api
+    }
+
+    mutating func on(
+        _ method: HTTPRequest.Method, _ path: String,
+        use handler: @escaping @Sendable (Request, APIRequestContext) async throws -> Response
+    ) {
+        routes.append(APIRoute(method: method.rawValue, path: path))
+        router.on(RouterPath(path), method: method, use: handler)
+    }
+}
+
+/// Turns every error into a problem document; nothing leaves as a bare 500.
+struct ProblemMiddleware: RouterMiddleware {
+    func handle(
+        _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return problem.response()
+        } catch let error as any HTTPResponseError {
+            return Problem.fromHTTPStatus(error.status).response()
+        } catch {
+            context.logger.error("request failed", metadata: ["error.message": "\(error)"])
+            return Problem.internalError.response()
+        }
+    }
+}
+
+/// Finds the caller behind the bearer key; no key, or an unknown one, is 401.
+struct AuthenticationMiddleware: RouterMiddleware {
+    let keyring: APIKeyring
+
+    func handle(
+        _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard let principal = keyring.principal(authorization: request.headers[.authorization]) else { throw Problem.unauthorized }
+        var context = context
+        context.principal = principal
+        context.logger[metadataKey: "auth.key_id"] = .string(principal.keyID)
+        context.logger[metadataKey: "auth.role"] = .string(principal.role.rawValue)
+        return try await next(request, context)
+    }
+}
+
+/// Takes the caller's correlation id (or makes one), logs it with every line of the
+/// request, and echoes it in the response.
+struct CorrelationMiddleware: RouterMiddleware {
+    func handle(
+        _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        if let given = request.headers[.correlationID].flatMap(UUID.init(uuidString:)) { context.correlationID = given }
+        context.logger[metadataKey: "correlation.id"] = .string(context.correlationID.uuidString.lowercased())
+        var response = try await next(request, context)
+        response.headers[.correlationID] = context.correlationID.uuidString.lowercased()
+        return response
+    }
+}
+
+/// One structured line per request, and its metrics: method, route, status and duration.
+struct RequestLogMiddleware: RouterMiddleware {
+    let metrics: APIMetrics
+
+    func handle(
+        _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        let route = context.endpointPath ?? "unmatched"
+        metrics.requestHandled(method: request.method.rawValue, route: route, status: response.status.code, duration: elapsed)
+        context.logger.info("request handled", metadata: [
+            "http.method": .string(request.method.rawValue),
+            "http.route": .string(route),
+            "http.status": .stringConvertible(response.status.code),
+            "http.duration_us": .stringConvertible(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000),
+        ])
+        return response
+    }
+}
+
+/// Probes and metrics: no key needed, as orchestrators and scrapers call them.
+struct HealthRoutes {
+    let readiness: ReadinessCheck
+    let metrics: APIMetrics
+
+    func register(on api: inout APIRouter) {
+        api.on(.get, "/health/live") { _, _ in try Responses.json(["status": "live"]) }
+        api.on(.get, "/health/ready") { _, _ in
+            guard await readiness.isReady() else {
+                throw Problem(
+                    "not_ready", .serviceUnavailable, title: "Not ready",
+                    detail: "PostgreSQL is unreachable or migrations are pending"
+                )
+            }
+            return try Responses.json(["status": "ready"])
+        }
+        api.on(.get, "/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
+    }
+}
+
+enum Responses {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, version: Int? = nil) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if let version { headers[.eTag] = ETag.format(version) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSON.encode(value))))
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Postgres
+import RepriseAPI
+import RepriseCampaigns
+import RepriseDomain
+import RepriseEventStore
+import RepriseMigrations
+import RepriseTestSupport
+
+/// The real server, over real HTTP on a free loopback port, on a fresh migrated schema.
+struct APIHarness: Sendable {
+    let client: any TestClientProtocol
+    let handler: CampaignCommandHandler
+    let store: PostgresEventStore
+    let pool: PostgresConnectionPool
+    /// The routes the server registered.
+    let routes: [APIRoute]
+
+    /// One key per role; the managers own `label-7` and `label-9`.
+    enum Key {
+        static let admin = "admin-secret"
+        static let manager = "manager-secret"
+        static let otherManager = "other-manager-secret"
+        static let reporter = "reporter-secret"
+        static let auditor = "auditor-secret"
+    }
+
+    static let keyring = APIKeyring(keys: [
+        Key.admin: (.admin, []),
+        Key.manager: (.campaignManager, ["label-7"]),
+        Key.otherManager: (.campaignManager, ["label-9"]),
+        Key.reporter: (.deliveryReporter, []),
+        Key.auditor: (.auditor, []),
+    ])
+
+    static let now: Timestamp = "2026-11-21T12:00:00Z"
+    static let bodyLimit = 64 * 1024
+
+    static func with(_ body: @Sendable (APIHarness) async throws -> Void) async throws {
+        try await MigratedDatabase.with { pool, database in
+            let store = PostgresEventStore(pool: pool, logger: database.logger)
+            let handler = CampaignCommandHandler(store: store, logger: database.logger)
+            let services = APIServices(
+                handler: handler, audit: CampaignAudit(store: store), directory: CampaignDirectory(store: store), keyring: keyring,
+                readiness: ReadinessCheck(
+                    pool: pool, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations), logger: database.logger
+                ),
+                bodyLimit: bodyLimit, logger: database.logger, clock: { now }
+            )
+            let routes = APIRouter.build(services).routes
+            let app = buildApplication(configuration: APIConfiguration(host: "127.0.0.1", port: 0), services: services)
+            try await app.test(.live) { client in
+                try await body(APIHarness(client: client, handler: handler, store: store, pool: pool, routes: routes))
+            }
+        }
+    }
+
+    /// Sends a request; `json` is sent as `application/json` unless headers say otherwise.
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, key: String? = Key.admin, json: String? = nil,
+        headers extra: [String: String] = [:]
+    ) async throws -> Reply {
+        var headers = HTTPFields()
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+        let response = try await client.executeRequest(
+            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+        )
+        return Reply(status: response.status.code, headers: response.headers, body: String(buffer: response.body))
+    }
+
+    /// A POST of JSON as admin on a connection of its own, so that concurrent calls reach the
+    /// server at once (the harness's client has one connection, which serializes them).
+    func postOnOwnConnection(_ path: String, json: String, headers extra: [String: String] = [:]) async throws -> Reply {
+        let connection = TestClient(host: "127.0.0.1", port: client.port!)
+        connection.connect()
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(Key.admin)"
+        headers[.contentType] = "application/json"
+        headers[.connection] = "close"
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+        do {
+            let response = try await connection.execute(
+                TestClient.Request(path, method: .post, authority: "localhost", headers: headers, body: ByteBuffer(string: json))
+            )
+            try await connection.shutdown()
+            return Reply(status: response.head.status.code, headers: response.head.headerFields, body: response.body.map { String(buffer: $0) } ?? "")
+        } catch {
+            try? await connection.shutdown()
+            throw error
+        }
+    }
+
+    /// Every event in this test's log, whatever its stream.
+    func eventCount() async throws -> Int {
+        try await pool.query("SELECT count(*) FROM events").first?.decode(Int.self, at: 0) ?? 0
+    }
+
+    /// The campaign's stream version: what the tests check "appended nothing" against.
+    func version(_ id: String) async throws -> Int {
+        try await handler.load(CampaignID(id)).1
+    }
+}
+
+struct Reply: Sendable {
+    let status: Int
+    let headers: HTTPFields
+    let body: String
+
+    var json: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8))) ?? .null }
+    var eTag: String? { headers[.eTag] }
+    var contentType: String? { headers[.contentType] }
+    var problemType: String? {
+        guard case .string(let type) = json["type"] else { return nil }
+        return type.replacingOccurrences(of: "https://reprise.dev/problems/", with: "")
+    }
+    var problemField: String? {
+        guard case .string(let field) = json["field"] else { return nil }
+        return field
+    }
+}
+
+/// Request bodies the tests send.
+enum Bodies {
+    static func create(_ id: String, owner: String = "label-7", budget: String = "1000000") -> String {
+        """
+        {"campaignId":"\(id)","ownerId":"\(owner)","name":"Winter single","objective":"reach",\
+        "budget":{"amountMinor":\(budget),"currency":"EUR"},\
+        "flight":{"start":"2026-12-01T00:00:00Z","end":"2026-12-31T00:00:00Z"},"pacingMode":"even"}
+        """
+    }
+
+    static let subcampaign = """
+        {"id":"sub-1","targeting":{"markets":["SE","NO"],"surfaces":["home"],"segments":["superfans"]},\
+        "pricing":{"model":"cpm","amountMinor":450},"promotedItem":{"kind":"track","id":"trk-1"}}
+        """
+
+    static func report(_ id: String, spend: Int = 1_000) -> String {
+        """
+        {"reportId":"\(id)","subcampaignId":"sub-1","from":"2026-12-01T00:00:00Z","to":"2026-12-01T01:00:00Z",\
+        "impressions":1000,"reachEstimate":800,"clicks":10,"conversions":1,"spend":{"amountMinor":\(spend),"currency":"EUR"}}
+        """
+    }
+}
+
+extension APIHarness {
+    /// Creates `id` (owned by `label-7`) with one subcampaign and activates it: version 3.
+    func activeCampaign(_ id: String) async throws {
+        _ = try await send(.post, "/campaigns", json: Bodies.create(id))
+        _ = try await send(.post, "/campaigns/\(id)/subcampaigns", json: Bodies.subcampaign)
+        _ = try await send(.post, "/campaigns/\(id)/activate")
+    }
+}
