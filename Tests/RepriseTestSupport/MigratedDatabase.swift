@@ -22,7 +22,9 @@ public struct MigratedDatabase: Sendable {
         maxConnections: Int = 8,
         _ body: (PostgresConnectionPool, MigratedDatabase) async throws -> R
     ) async throws -> R {
-        let logger = Logger(label: "test.database")
+        // Warnings and worse only: the API tests alone log thousands of request lines.
+        var logger = Logger(label: "test.database")
+        logger.logLevel = .warning
         let schema = TestEnvironment.uniqueName("test")
         let database = MigratedDatabase(schema: schema, url: TestEnvironment.postgresURL(searchPath: schema), logger: logger)
         try await database.withConnection(url: TestEnvironment.postgresURL) { try await $0.simpleQuery("CREATE SCHEMA \(schema)") }
