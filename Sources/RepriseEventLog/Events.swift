@@ -23,7 +23,7 @@ public enum ExpectedVersion: Sendable, Equatable {
     /// The stream must be at exactly this version (1 or more).
     case exactly(Int)
 
-    /// The encoding the `reprise_append` SQL function takes.
+    /// The encoding the `reprise_append_batch` SQL function takes.
     public var sqlValue: Int {
         switch self {
         case .any: -1

@@ -3,7 +3,7 @@ import Logging
 import Postgres
 import RepriseEventLog
 
-/// The event log in PostgreSQL: `EventStore` over the tables and the `reprise_append`
+/// The event log in PostgreSQL: `EventStore` over the tables and the `reprise_append_batch`
 /// function of `migrations/0001_event_store.sql`.
 ///
 /// An append is one round trip: `reprise_append_batch` checks the command id,

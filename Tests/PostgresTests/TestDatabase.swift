@@ -16,16 +16,8 @@ enum TestDatabase {
 
     /// A connection for `body`, closed afterwards whatever happens.
     @discardableResult
-    static func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
-        let connection = try await connect()
-        do {
-            let result = try await body(connection)
-            await connection.close()
-            return result
-        } catch {
-            await connection.close()
-            throw error
-        }
+    static func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> sending R) async throws -> sending R {
+        try await PostgresConnection.withConnection(configuration, logger: logger, body)
     }
 
     /// A pool around `body`, shut down afterwards.
