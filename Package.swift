@@ -74,6 +74,17 @@ let package = Package(
             dependencies: ["RepriseEventLog", "Postgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: safe
         ),
+        // The relay: the log in Postgres, published in order to JetStream.
+        .target(
+            name: "RepriseRelay",
+            dependencies: [
+                "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: safe
+        ),
         .target(
             name: "RepriseCampaigns",
             dependencies: ["RepriseDomain", "RepriseEventLog", .product(name: "Logging", package: "swift-log")],
@@ -106,6 +117,8 @@ let package = Package(
             dependencies: [
                 "Postgres", "NATS", "RepriseSettings", "RepriseMigrations", "RepriseBench",
                 "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns", "RepriseAPI",
+                "RepriseRelay",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -170,6 +183,15 @@ let package = Package(
                 "RepriseAPI", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "Postgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: safe
+        ),
+        .testTarget(
+            name: "RepriseRelayTests",
+            dependencies: [
+                "RepriseRelay", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: safe
         ),

@@ -17,6 +17,7 @@ public struct RepriseCommand: AsyncParsableCommand {
             AuditCommand.self,
             BenchCommand.self,
             ServeCommand.self,
+            RelayCommand.self,
             APIKeyCommand.self,
         ]
     )

@@ -153,7 +153,7 @@ public final class PostgresEventStore: EventStore {
     private func read(_ statement: PostgresPreparedStatement, _ binds: PostgresBindings) async throws(EventStoreError) -> [RecordedEvent] {
         do {
             let rows = try await pool.execute(statement, binds)
-            return try rows.map(RecordedEventColumns.decode)
+            return try rows.map { try RecordedEventColumns.decode($0) }
         } catch let error as PostgresError {
             throw Self.map(error)
         } catch {

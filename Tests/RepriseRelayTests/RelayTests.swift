@@ -1,0 +1,103 @@
+import Foundation
+import NATS
+import Postgres
+import RepriseEventLog
+import RepriseEventStore
+import RepriseRelay
+import RepriseTestSupport
+import Testing
+
+@Suite("Relay")
+struct RelayTests {
+    @Test("publishes the log in order: message N is event N, decoded exactly")
+    func publishesInOrder() async throws {
+        try await RelayHarness.with { harness in
+            try await harness.append(40)
+            try await harness.withRelay {
+                try await harness.waitForStream(toReach: 40)
+                // Appends while it runs are woken on, not only polled for.
+                try await harness.append(30)
+                try await harness.waitForStream(toReach: 70)
+            }
+            try await harness.checkStreamEqualsLog()
+            let message = try await harness.jetStream.getMessage(stream: harness.configuration.streamName, sequence: 1)
+            #expect(message.subject == harness.configuration.subjectPrefix + ".test.happened")
+            #expect(message.headers["Nats-Msg-Id"] == message.headers[EventMessage.Header.eventID])
+            #expect(message.headers[EventMessage.Header.traceparent]?.hasPrefix("00-") == true)
+        }
+    }
+
+    @Test("a relay stopped anywhere resumes from the stream's tail and publishes each event once")
+    func resumesAfterStop() async throws {
+        try await RelayHarness.with { harness in
+            try await harness.append(25)
+            // Postgres has numbered events the stream never got (a relay killed after
+            // numbering), and the stream has the first few (killed mid-batch).
+            let numbered = try await EventSequence.assignNext(limit: 20, on: harness.pool)
+            try await harness.jetStream.createStream(harness.configuration.streamConfiguration)
+            for event in numbered.prefix(7) {
+                _ = try await harness.jetStream.publish(
+                    subject: EventMessage.subject(forType: event.event.type, prefix: harness.configuration.subjectPrefix),
+                    payload: event.event.data, headers: EventMessage.headers(for: event),
+                    messageID: EventMessage.messageID(of: event), expectedLastSequence: event.globalSequence - 1
+                )
+            }
+            // The eighth was published, but its ack was lost: the relay publishes it again.
+            let eighth = numbered[7]
+            _ = try await harness.jetStream.publish(
+                subject: EventMessage.subject(forType: eighth.event.type, prefix: harness.configuration.subjectPrefix),
+                payload: eighth.event.data, headers: EventMessage.headers(for: eighth),
+                messageID: EventMessage.messageID(of: eighth), expectedLastSequence: 7
+            )
+            try await harness.withRelay {
+                try await harness.waitForStream(toReach: 25)
+            }
+            try await harness.checkStreamEqualsLog()
+        }
+    }
+
+    @Test("a stream recreated empty is refilled from Postgres")
+    func refillsARecreatedStream() async throws {
+        try await RelayHarness.with { harness in
+            try await harness.append(30)
+            try await harness.withRelay {
+                try await harness.waitForStream(toReach: 30)
+                try await harness.jetStream.deleteStream(name: harness.configuration.streamName)
+                try await harness.append(5)
+                try await harness.waitForStream(toReach: 35)
+            }
+            try await harness.checkStreamEqualsLog()
+        }
+    }
+
+    @Test("a second relay stands by, then takes over without a duplicate")
+    func oneLeader() async throws {
+        try await RelayHarness.with { harness in
+            try await harness.append(20)
+            let first = Task { try await harness.makeRelay().runUntilCancelled() }
+            try await harness.waitForStream(toReach: 20)
+            let second = Task { try await harness.makeRelay().runUntilCancelled() }
+            try await harness.append(20)
+            try await harness.waitForStream(toReach: 40)
+            first.cancel()
+            _ = await first.result
+            try await harness.append(20)
+            try await harness.waitForStream(toReach: 60)
+            second.cancel()
+            _ = await second.result
+            try await harness.checkStreamEqualsLog()
+        }
+    }
+
+    @Test("a stream ahead of Postgres stops the relay with a clear error")
+    func streamAheadIsFatal() async throws {
+        try await RelayHarness.with { harness in
+            try await harness.jetStream.createStream(harness.configuration.streamConfiguration)
+            _ = try await harness.jetStream.publish(
+                subject: harness.configuration.subjectPrefix + ".test.happened", payload: Array("{}".utf8)
+            )
+            let relay = harness.makeRelay()
+            await #expect(throws: RelayError.self) { try await relay.runUntilCancelled() }
+        }
+    }
+}
