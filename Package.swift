@@ -85,6 +85,18 @@ let package = Package(
             ],
             swiftSettings: safe
         ),
+        // The projector runtime: durable consumers, checkpoints, dead letters, rebuilds.
+        .target(
+            name: "RepriseProjections",
+            dependencies: [
+                "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: safe
+        ),
         .target(
             name: "RepriseCampaigns",
             dependencies: ["RepriseDomain", "RepriseEventLog", .product(name: "Logging", package: "swift-log")],
@@ -117,7 +129,7 @@ let package = Package(
             dependencies: [
                 "Postgres", "NATS", "RepriseSettings", "RepriseMigrations", "RepriseBench",
                 "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns", "RepriseAPI",
-                "RepriseRelay",
+                "RepriseRelay", "RepriseProjections",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,7 +142,11 @@ let package = Package(
         // Tests. Integration tests talk to the servers that ops/test.sh starts.
         .target(
             name: "RepriseTestSupport",
-            dependencies: ["Postgres", "RepriseMigrations", "RepriseDomain", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres", "NATS", "RepriseMigrations", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseRelay",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             path: "Tests/RepriseTestSupport",
             swiftSettings: safe
         ),
@@ -190,6 +206,15 @@ let package = Package(
             name: "RepriseRelayTests",
             dependencies: [
                 "RepriseRelay", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: safe
+        ),
+        .testTarget(
+            name: "RepriseProjectionsTests",
+            dependencies: [
+                "RepriseProjections", "RepriseRelay", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import NATS
+import Postgres
+import RepriseEventLog
+import ServiceLifecycle
+
+/// Where a projector reads and how it batches.
+public struct ProjectorConfiguration: Sendable {
+    public var streamName: String
+    /// The consumer filters `<prefix>.>`: every event.
+    public var subjectPrefix: String
+    /// Messages fetched, and applied in one transaction, at a time.
+    public var fetchBatch: Int
+    public var fetchTimeout: Duration
+    /// Events read per page when reading the log from Postgres.
+    public var pageSize: Int
+    /// Unacknowledged messages the server lets the consumer hold.
+    public var maxAckPending: Int
+
+    public init(
+        streamName: String = "EVENTS", subjectPrefix: String = EventMessage.defaultSubjectPrefix,
+        fetchBatch: Int = 500, fetchTimeout: Duration = .milliseconds(500), pageSize: Int = 5000, maxAckPending: Int = 20_000
+    ) {
+        self.streamName = streamName
+        self.subjectPrefix = subjectPrefix
+        self.fetchBatch = fetchBatch
+        self.fetchTimeout = fetchTimeout
+        self.pageSize = pageSize
+        self.maxAckPending = maxAckPending
+    }
+
+    /// Each projection has a durable consumer of its own.
+    public func consumerName(for projection: some Projection) -> String { "projector-\(projection.name)" }
+}
+
+/// Keeps one projection's live read model up to date from its durable consumer.
+///
+/// Per batch: one transaction applies the events and moves the checkpoint; the messages
+/// are acked only after it commits; then `didCommit` publishes what changed. A crash
+/// anywhere replays at most one batch, which the checkpoint skips.
+public final class ProjectorService<P: Projection>: Service {
+    private let projection: P
+    private let pool: PostgresConnectionPool
+    private let jetStream: JetStreamContext
+    private let configuration: ProjectorConfiguration
+    private let metrics: ProjectorMetrics
+    private let logger: Logger
+
+    public init(
+        projection: P, pool: PostgresConnectionPool, jetStream: JetStreamContext,
+        configuration: ProjectorConfiguration = .init(), metrics: ProjectorMetrics, logger: Logger
+    ) {
+        self.projection = projection
+        self.pool = pool
+        self.jetStream = jetStream
+        self.configuration = configuration
+        self.metrics = metrics
+        var logger = logger
+        logger[metadataKey: "projection"] = "\(projection.name)"
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await self.runUntilCancelled()
+        }
+    }
+
+    /// Consumes until cancelled; starts over after a failure of either server. At a
+    /// poison event under the `stop` policy it stays stopped (and says so in its metric)
+    /// until cancelled.
+    public func runUntilCancelled() async throws {
+        var backoff = Duration.milliseconds(100)
+        metrics.stopped(projection.name, false)
+        while !Task.isCancelled {
+            do {
+                let live = try await ProjectionLedger.ensureRegistered(projection, on: pool)
+                try await projection.didCommit(changedKeys: nil, generation: live, on: pool)
+                let subscription = try await subscribe()
+                do {
+                    try await consume(subscription) { backoff = .milliseconds(100) }
+                } catch {
+                    await subscription.close()
+                    throw error
+                }
+                await subscription.close()
+            } catch let error as ProjectionError where error.code == .stoppedAtPoison {
+                metrics.stopped(projection.name, true)
+                logger.critical("Projector stopped at a poison event; see projection_dead_letters", metadata: ["error": "\(error)"])
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(1)) }
+                return
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("Projector failed; starting over", metadata: ["error": "\(error)", "retry.in": "\(backoff)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Binds the durable consumer, creating it to start after the live checkpoint.
+    private func subscribe() async throws -> PullSubscription {
+        let name = configuration.consumerName(for: projection)
+        do {
+            _ = try await jetStream.consumerInfo(stream: configuration.streamName, name: name)
+        } catch let error as NATSError where error.code == .consumerNotFound || error.code == .notFound {
+            let live = try await ProjectionLedger.ensureRegistered(projection, on: pool)
+            let checkpoint = try await ProjectionLedger.checkpoint(of: projection.name, generation: live, on: pool)
+            _ = try await jetStream.addConsumer(stream: configuration.streamName, ConsumerConfiguration(
+                durableName: name,
+                filterSubject: EventMessage.allEvents(prefix: configuration.subjectPrefix),
+                ackPolicy: .explicit,
+                maxAckPending: configuration.maxAckPending,
+                deliverPolicy: .startSequence(checkpoint + 1)
+            ))
+            logger.info("Created the durable consumer", metadata: ["consumer": "\(name)", "start": "\(checkpoint + 1)"])
+        }
+        return try await jetStream.pullSubscribe(stream: configuration.streamName, consumer: name)
+    }
+
+    private func consume(_ subscription: PullSubscription, healthy: () -> Void) async throws {
+        let applier = ProjectionApplier(projection: projection, metrics: metrics, logger: logger, pageSize: configuration.pageSize)
+        var publishPending = false
+        while !Task.isCancelled {
+            let messages = try await subscription.fetch(batch: configuration.fetchBatch, timeout: configuration.fetchTimeout)
+            guard let last = messages.last else { continue }
+            var provided: [UInt64: SequencedEvent] = [:]
+            var target: UInt64 = 0
+            for message in messages {
+                let sequence = message.metadata.streamSequence
+                target = max(target, sequence)
+                do {
+                    provided[sequence] = try EventMessage.decode(
+                        subject: message.subject, headers: message.headers, payload: message.payload, streamSequence: sequence
+                    )
+                } catch {
+                    // Postgres has the event; the applier reads it from there.
+                    logger.warning("Message does not decode; reading the event from Postgres", metadata: [
+                        "sequence": "\(sequence)", "error": "\(error)",
+                    ])
+                }
+            }
+            let (outcome, generation) = try await pool.withTransaction { connection in
+                guard let live = try await ProjectionLedger.liveGeneration(of: projection.name, on: connection, lock: .share) else {
+                    throw ProjectionError(code: .unknownProjection, message: "\(projection.name) is not registered")
+                }
+                let outcome = try await applier.apply(through: target, provided: provided, generation: live, on: connection)
+                return (outcome, live)
+            }
+            for message in messages { try? message.ack() }
+            healthy()
+            metrics.applied(projection.name, count: outcome.applied)
+            metrics.checkpoint(projection.name, outcome.checkpoint)
+            let waiting = last.metadata.numPending
+            let age = outcome.lastRecordedAtMicroseconds.map { Date().timeIntervalSince1970 - Double($0) / 1_000_000 } ?? 0
+            metrics.lag(projection.name, events: waiting, seconds: waiting > 0 ? max(0, age) : 0)
+
+            if !outcome.changedKeys.isEmpty || publishPending {
+                do {
+                    try await projection.didCommit(
+                        changedKeys: publishPending ? nil : outcome.changedKeys, generation: generation, on: pool
+                    )
+                    publishPending = false
+                } catch {
+                    // The model is committed; publish everything again once it works.
+                    publishPending = true
+                    logger.warning("Publishing changes failed; will publish the whole model again", metadata: ["error": "\(error)"])
+                }
+            }
+            if let stopped = outcome.stoppedAt {
+                throw ProjectionError(code: .stoppedAtPoison, message: "\(projection.name) stopped at event \(stopped)")
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import NATS
+import Postgres
+import Prometheus
+import RepriseEventLog
+import RepriseEventStore
+import RepriseProjections
+import RepriseTestSupport
+import Testing
+
+/// A small projection for the runtime's tests: per stream, how many events and the sum
+/// of their `n`. Events of type `test.poison` always fail.
+struct StreamCounts: Projection {
+    struct Poison: Error {}
+
+    let name = "stream_counts"
+    var poisonPolicy: PoisonPolicy = .skip
+
+    var tables: [ProjectionTable] {
+        [ProjectionTable(
+            name: "stream_counts",
+            columns: "stream_id text PRIMARY KEY, events integer NOT NULL, total_n bigint NOT NULL, last_sequence bigint NOT NULL",
+            orderBy: "stream_id"
+        )]
+    }
+
+    func apply(_ event: SequencedEvent, in context: ProjectionContext) async throws {
+        if event.event.type == "test.poison" { throw Poison() }
+        let n = (try JSONSerialization.jsonObject(with: Data(event.event.data)) as? [String: Any])?["n"] as? Int ?? 0
+        try await context.connection.query(PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO \(context.table("stream_counts")) (stream_id, events, total_n, last_sequence) VALUES ($1, 1, $2, $3)
+                ON CONFLICT (stream_id) DO UPDATE SET events = \(context.table("stream_counts")).events + 1,
+                    total_n = \(context.table("stream_counts")).total_n + excluded.total_n, last_sequence = excluded.last_sequence
+                """,
+            binds: [event.event.streamID.rawValue, n, Int64(event.globalSequence)]
+        ))
+        context.markChanged(event.event.streamID.rawValue)
+    }
+}
+
+extension PipelineHarness {
+    func projector(_ projection: StreamCounts, registry: PrometheusCollectorRegistry = .init()) -> ProjectorService<StreamCounts> {
+        ProjectorService(
+            projection: projection, pool: pool, jetStream: jetStream,
+            configuration: ProjectorConfiguration(
+                streamName: configuration.streamName, subjectPrefix: configuration.subjectPrefix, fetchBatch: 40,
+                fetchTimeout: .milliseconds(100), pageSize: 25
+            ),
+            metrics: ProjectorMetrics(registry: registry), logger: logger
+        )
+    }
+
+    func waitForCheckpoint(_ projection: StreamCounts, toReach sequence: UInt64) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while (try await ProjectionReader.checkpoint(of: projection, on: pool) ?? 0) < sequence {
+            guard ContinuousClock.now < deadline else {
+                throw HarnessTimeout(description: "\(projection.name) did not reach \(sequence)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func totals(_ projection: StreamCounts) async throws -> (events: Int, n: Int) {
+        try await ProjectionReader.read(projection, on: pool) { model in
+            let row = try await model.connection.query(PostgresQuery(
+                unsafeSQL: "SELECT coalesce(sum(events), 0)::bigint, coalesce(sum(total_n), 0)::bigint FROM \(model.table("stream_counts"))"
+            )).first!
+            return (Int(try row.decode(Int64.self, at: 0)), Int(try row.decode(Int64.self, at: 1)))
+        } ?? (0, 0)
+    }
+
+    func appendPoison() async throws {
+        try await store.append(AppendRequest(
+            commandID: UUID().uuidString,
+            streams: [StreamAppend(
+                streamID: "s-poison", expectedVersion: .any,
+                events: [NewEvent(eventID: UUID(), type: "test.poison", schemaVersion: 1, data: Array(#"{"n": 1000}"#.utf8))]
+            )],
+            metadata: EventMetadata(correlationID: UUID(), actor: "test")
+        ))
+    }
+}
+
+@Suite("Projector runtime")
+struct ProjectorTests {
+    @Test("applies every event once, and a rebuild from the log comes out identical")
+    func appliesAndVerifies() async throws {
+        try await PipelineHarness.with { harness in
+            let projection = StreamCounts()
+            try await harness.append(60)
+            try await harness.withRelay {
+                let projector = harness.projector(projection)
+                let task = Task { try await projector.runUntilCancelled() }
+                defer { task.cancel() }
+                try await harness.waitForCheckpoint(projection, toReach: 60)
+                try await harness.append(40)
+                try await harness.waitForCheckpoint(projection, toReach: 100)
+                task.cancel()
+                _ = await task.result
+            }
+            let totals = try await harness.totals(projection)
+            #expect(totals.events == 100)
+            #expect(totals.n == (0..<60).reduce(0, +) + (0..<40).reduce(0, +))
+            let report = try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).verify()
+            #expect(report.matches)
+            #expect(report.checkpoint == 100)
+            #expect(report.firstDifference == nil)
+        }
+    }
+
+    @Test("events delivered again are skipped by the checkpoint")
+    func redeliverySkipped() async throws {
+        try await PipelineHarness.with { harness in
+            let projection = StreamCounts()
+            try await harness.append(30)
+            try await harness.withRelay {
+                try await harness.waitForStream(toReach: 30)
+                // The model is already at 30; a consumer that starts from the beginning
+                // delivers all 30 again.
+                _ = try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).rebuild()
+                _ = try await harness.jetStream.addConsumer(stream: harness.configuration.streamName, ConsumerConfiguration(
+                    durableName: "projector-\(projection.name)",
+                    filterSubject: harness.configuration.subjectPrefix + ".>", deliverPolicy: .all
+                ))
+                let task = Task { try await harness.projector(projection).runUntilCancelled() }
+                defer { task.cancel() }
+                try await harness.append(10)
+                try await harness.waitForCheckpoint(projection, toReach: 40)
+                task.cancel()
+                _ = await task.result
+            }
+            #expect(try await harness.totals(projection).events == 40)
+        }
+    }
+
+    @Test("a poison event becomes a dead letter; under skip the projector goes on")
+    func poisonSkipped() async throws {
+        try await PipelineHarness.with { harness in
+            let projection = StreamCounts(poisonPolicy: .skip)
+            let registry = PrometheusCollectorRegistry()
+            try await harness.append(10)
+            try await harness.appendPoison()
+            try await harness.append(10)
+            try await harness.withRelay {
+                let task = Task { try await harness.projector(projection, registry: registry).runUntilCancelled() }
+                defer { task.cancel() }
+                try await harness.waitForCheckpoint(projection, toReach: 21)
+                task.cancel()
+                _ = await task.result
+            }
+            #expect(try await harness.totals(projection).events == 20)
+            let letters = try await harness.pool.query("SELECT global_sequence, event_type, error FROM projection_dead_letters")
+            #expect(letters.count == 1)
+            #expect(try letters.first?.decode(Int64.self, at: 0) == 11)
+            #expect(registry.emitToString().contains(#"reprise_projector_dead_letters_total{projection="stream_counts"} 1"#))
+            #expect(try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).verify().matches)
+        }
+    }
+
+    @Test("under the stop policy the projector stops at the poison event and holds its checkpoint")
+    func poisonStops() async throws {
+        try await PipelineHarness.with { harness in
+            let projection = StreamCounts(poisonPolicy: .stop)
+            let registry = PrometheusCollectorRegistry()
+            try await harness.append(10)
+            try await harness.appendPoison()
+            try await harness.append(10)
+            try await harness.withRelay {
+                let task = Task { try await harness.projector(projection, registry: registry).runUntilCancelled() }
+                defer { task.cancel() }
+                let deadline = ContinuousClock.now + .seconds(30)
+                while !registry.emitToString().contains(#"reprise_projector_stopped{projection="stream_counts"} 1"#) {
+                    guard ContinuousClock.now < deadline else { throw HarnessTimeout(description: "the projector never stopped") }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                task.cancel()
+                _ = await task.result
+            }
+            #expect(try await ProjectionReader.checkpoint(of: projection, on: harness.pool) == 10)
+            #expect(try await harness.totals(projection).events == 10)
+            #expect(try await harness.pool.query("SELECT 1 FROM projection_dead_letters WHERE global_sequence = 11").count == 1)
+        }
+    }
+
+    @Test("a rebuild swaps generations while readers and the live projector keep going")
+    func rebuildSwaps() async throws {
+        try await PipelineHarness.with { harness in
+            let projection = StreamCounts()
+            try await harness.append(50)
+            try await harness.withRelay {
+                let task = Task { try await harness.projector(projection).runUntilCancelled() }
+                defer { task.cancel() }
+                try await harness.waitForCheckpoint(projection, toReach: 50)
+                // Readers never fail and never see fewer events than they saw before.
+                let reader = Task {
+                    var lastSeen = 0
+                    while !Task.isCancelled {
+                        do {
+                            let events = try await harness.totals(projection).events
+                            #expect(events >= lastSeen)
+                            lastSeen = events
+                        } catch where Task.isCancelled {
+                            return
+                        }
+                    }
+                }
+                let writer = Task { try await harness.append(40) }
+                let report = try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).rebuild()
+                #expect(report.previousGeneration == 1)
+                #expect(report.generation == 2)
+                try await writer.value
+                try await harness.waitForCheckpoint(projection, toReach: 90)
+                reader.cancel()
+                try await reader.value
+                task.cancel()
+                _ = await task.result
+            }
+            #expect(try await harness.totals(projection).events == 90)
+            let oldTable = try await harness.pool.query("SELECT to_regclass('stream_counts_g1') IS NULL")
+            #expect(try oldTable.first?.decode(Bool.self, at: 0) == true)
+            #expect(try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).verify().matches)
+        }
+    }
+}
