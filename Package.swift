@@ -51,6 +51,9 @@ let package = Package(
             swiftSettings: safe
         ),
 
+        // The pure core of the promotion-score projection: state, formula, published scores.
+        .target(name: "RepriseScoring", dependencies: ["RepriseDomain"], swiftSettings: safe),
+
         // Ports: the event log as the rest of Reprise sees it.
         .target(
             name: "RepriseEventLog",
@@ -190,6 +193,11 @@ let package = Package(
                 "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: safe
+        ),
+        .testTarget(
+            name: "RepriseScoringTests",
+            dependencies: ["RepriseScoring", "RepriseDomain", "RepriseTestSupport"],
             swiftSettings: safe
         ),
         .testTarget(name: "RepriseEventLogTests", dependencies: ["RepriseEventLog"], swiftSettings: safe),
