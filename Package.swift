@@ -100,9 +100,22 @@ let package = Package(
             ],
             swiftSettings: safe
         ),
+        // The promotion scores projection, and its publication to NATS.
+        .target(
+            name: "RepriseScores",
+            dependencies: [
+                "RepriseProjections", "RepriseScoring", "RepriseDomain", "RepriseEventLog", "Postgres", "NATS",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: safe
+        ),
         .target(
             name: "RepriseCampaigns",
-            dependencies: ["RepriseDomain", "RepriseEventLog", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "RepriseDomain", "RepriseEventLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: safe
         ),
         // The HTTP command API: routes, request decoding, problem details, API keys.
@@ -132,7 +145,7 @@ let package = Package(
             dependencies: [
                 "Postgres", "NATS", "RepriseSettings", "RepriseMigrations", "RepriseBench",
                 "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns", "RepriseAPI",
-                "RepriseRelay", "RepriseProjections",
+                "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseScoring",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -224,6 +237,15 @@ let package = Package(
             dependencies: [
                 "RepriseProjections", "RepriseRelay", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: safe
+        ),
+        .testTarget(
+            name: "RepriseScoresTests",
+            dependencies: [
+                "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore",
+                "NATS", "Postgres", "RepriseTestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: safe

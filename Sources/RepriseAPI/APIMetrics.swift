@@ -3,14 +3,17 @@ import Prometheus
 /// The API's Prometheus metrics, in a registry of its own: nothing is bootstrapped globally,
 /// so each server (and each test) counts only its own requests.
 public final class APIMetrics: Sendable {
-    private let registry = PrometheusCollectorRegistry()
+    private let registry: PrometheusCollectorRegistry
     private static let durationBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
     ]
     private static let knownMethods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
-    public init() {}
+    /// `registry`: shared with the relay and projectors of the same process, so `/metrics` shows them too.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
 
     /// `route` is the matched template, never the raw path, so labels stay few.
     func requestHandled(method: String, route: String, status: Int, duration: Duration) {

@@ -18,6 +18,8 @@ public struct RepriseCommand: AsyncParsableCommand {
             BenchCommand.self,
             ServeCommand.self,
             RelayCommand.self,
+            ProjectionCommand.self,
+            ScoresCommand.self,
             APIKeyCommand.self,
         ]
     )

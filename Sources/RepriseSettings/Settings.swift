@@ -46,7 +46,29 @@ public enum Settings {
         help: "File of API keys, one a line: '<sha256 hex of the key> <role> [owner1,owner2]'."
     )
 
+    public static let eventsStream = Setting(
+        key: "nats.events-stream",
+        defaultValue: "EVENTS",
+        help: "JetStream stream the relay publishes the log to."
+    )
+    public static let eventsSubjectPrefix = Setting(
+        key: "nats.events-prefix",
+        defaultValue: "events",
+        help: "Event subjects are <prefix>.<event type>; the stream captures <prefix>.>."
+    )
+    public static let scoresBucket = Setting(
+        key: "nats.scores-bucket",
+        defaultValue: "scores",
+        help: "Key-value bucket of current promotion scores."
+    )
+    public static let scoresSubjectPrefix = Setting(
+        key: "nats.scores-prefix",
+        defaultValue: "scores",
+        help: "Score changes are republished on <prefix>.<market>.<surface>.<track>."
+    )
+
     public static let all: [Setting] = [
         postgresURL, postgresPoolSize, natsURL, migrationsDirectory, logLevel, httpHost, httpPort, apiKeysFile,
+        eventsStream, eventsSubjectPrefix, scoresBucket, scoresSubjectPrefix,
     ]
 }

@@ -1,0 +1,203 @@
+import Foundation
+import Logging
+import Postgres
+import RepriseDomain
+import RepriseEventLog
+import RepriseProjections
+import RepriseScoring
+
+/// The promotion scores read model: per track × market × surface, how much a promotion
+/// needs delivering (the formula is `ScoringCampaign.scores(at:)`, written out in
+/// ARCHITECTURE.md).
+///
+/// Its state is a pure function of the log: each campaign's `ScoringCampaign` as JSON,
+/// the log time (the latest `recordedAt` or clock tick seen), and the score rows, which a
+/// campaign's own events and every clock tick recompute. `didCommit` hands the changed
+/// keys to `ScorePublisher`, which keeps the NATS key-value bucket equal to the model.
+public struct PromotionScoresProjection: Projection {
+    public let name = "scores"
+    public let poisonPolicy: PoisonPolicy
+    let publisher: ScorePublisher?
+
+    /// `publisher`: nil for rebuilds and tools that must not publish.
+    public init(publisher: ScorePublisher?, poisonPolicy: PoisonPolicy = .skip) {
+        self.publisher = publisher
+        self.poisonPolicy = poisonPolicy
+    }
+
+    public var tables: [ProjectionTable] { Self.tables }
+
+    static let tables: [ProjectionTable] = [
+        ProjectionTable(name: "scoring_campaigns", columns: "campaign_id text PRIMARY KEY, state jsonb NOT NULL", orderBy: "campaign_id"),
+        ProjectionTable(
+            name: "scoring_clock",
+            columns: "singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), now_micros bigint NOT NULL",
+            orderBy: "singleton"
+        ),
+        ProjectionTable(
+            name: "promotion_scores",
+            columns: """
+                market text NOT NULL, surface text NOT NULL, track text NOT NULL, campaign_id text NOT NULL,
+                subcampaign_id text NOT NULL, score_micros integer NOT NULL CHECK (score_micros BETWEEN 0 AND 1000000),
+                PRIMARY KEY (market, surface, track, campaign_id, subcampaign_id)
+                """,
+            orderBy: "market, surface, track, campaign_id, subcampaign_id",
+            indexes: ["CREATE INDEX ON {table} (campaign_id)"]
+        ),
+    ]
+
+    public func apply(_ event: SequencedEvent, in context: ProjectionContext) async throws {
+        let connection = context.connection
+        let recorded = try Timestamp(microsecondsSinceEpoch: event.event.recordedAtMicroseconds)
+        var clock = try await loadClock(context)
+        var moved = clock.advance(to: recorded)
+        var ticked = false
+        if event.event.type == ClockTicked.eventType {
+            let tick = try ClockTicked.decode(type: event.event.type, schemaVersion: event.event.schemaVersion, data: event.event.data)
+            ticked = clock.advance(to: tick.at)
+            moved = moved || ticked
+        }
+        if moved, let now = clock.now {
+            try await connection.query(PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(context.table("scoring_clock")) (singleton, now_micros) VALUES (true, $1)
+                    ON CONFLICT (singleton) DO UPDATE SET now_micros = excluded.now_micros
+                    """,
+                binds: [now.microsecondsSinceEpoch]
+            ))
+        }
+        guard let now = clock.now else { return }
+
+        if let campaignID = Campaign.campaignID(fromStreamID: event.event.streamID.rawValue) {
+            let campaignEvent = try EventCodec.decode(
+                type: event.event.type, schemaVersion: event.event.schemaVersion, data: event.event.data
+            )
+            var campaign: ScoringCampaign
+            if let stored = try await loadCampaign(campaignID, context) {
+                campaign = stored
+                campaign.apply(campaignEvent)
+            } else if let created = ScoringCampaign(campaignEvent) {
+                campaign = created
+            } else {
+                throw ScoresProjectionError(message: "\(event.event.type) for campaign \(campaignID.rawValue), which was never created")
+            }
+            try await connection.query(PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(context.table("scoring_campaigns")) (campaign_id, state) VALUES ($1, $2::jsonb)
+                    ON CONFLICT (campaign_id) DO UPDATE SET state = excluded.state
+                    """,
+                binds: [campaignID.rawValue, String(decoding: campaign.canonicalJSON, as: UTF8.self)]
+            ))
+            try await rescore(campaign, at: now, context)
+        } else if ticked {
+            // Time moved: every campaign that is scored now, or could be, may change.
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+                SELECT state::text FROM \(context.table("scoring_campaigns"))
+                WHERE state->>'status' = 'active'
+                   OR campaign_id IN (SELECT campaign_id FROM \(context.table("promotion_scores")))
+                ORDER BY campaign_id
+                """))
+            for row in rows {
+                let campaign = try ScoringCampaign(canonicalJSON: Array(try row.decode(String.self, at: 0).utf8))
+                try await rescore(campaign, at: now, context)
+            }
+        }
+    }
+
+    public func didCommit(changedKeys: Set<String>?, generation: Int, on pool: PostgresConnectionPool) async throws {
+        guard let publisher else { return }
+        try await publisher.publish(changedKeys.map { Set($0.compactMap(ScoreKey.init(marked:))) }, generation: generation, on: pool)
+    }
+
+    // MARK: Rows
+
+    private func loadClock(_ context: ProjectionContext) async throws -> LogTime {
+        let rows = try await context.connection.query(PostgresQuery(unsafeSQL: "SELECT now_micros FROM \(context.table("scoring_clock"))"))
+        guard let micros = try rows.first?.decode(Int64.self, at: 0) else { return LogTime() }
+        return LogTime(now: try Timestamp(microsecondsSinceEpoch: micros))
+    }
+
+    private func loadCampaign(_ id: CampaignID, _ context: ProjectionContext) async throws -> ScoringCampaign? {
+        let rows = try await context.connection.query(PostgresQuery(
+            unsafeSQL: "SELECT state::text FROM \(context.table("scoring_campaigns")) WHERE campaign_id = $1", binds: [id.rawValue]
+        ))
+        guard let text = try rows.first?.decode(String.self, at: 0) else { return nil }
+        return try ScoringCampaign(canonicalJSON: Array(text.utf8))
+    }
+
+    /// Replaces a campaign's score rows with its scores at `now`, and marks every key
+    /// whose rows changed.
+    private func rescore(_ campaign: ScoringCampaign, at now: Timestamp, _ context: ProjectionContext) async throws {
+        let table = context.table("promotion_scores")
+        let fresh = Set(campaign.scores(at: now))
+        let rows = try await context.connection.query(PostgresQuery(
+            unsafeSQL: "SELECT market, surface, track, subcampaign_id, score_micros FROM \(table) WHERE campaign_id = $1",
+            binds: [campaign.campaignID.rawValue]
+        ))
+        var stored = Set<PromotionScore>()
+        for row in rows {
+            stored.insert(PromotionScore(
+                track: try row.decode(String.self, at: 2), market: try row.decode(String.self, at: 0),
+                surface: try row.decode(String.self, at: 1), campaignID: campaign.campaignID,
+                subcampaignID: try SubcampaignID(try row.decode(String.self, at: 3)), scoreMicros: try row.decode(Int.self, at: 4)
+            ))
+        }
+        guard stored != fresh else { return }
+        for score in stored.symmetricDifference(fresh) {
+            context.markChanged(ScoreKey(score).marked)
+        }
+        try await context.connection.query(PostgresQuery(
+            unsafeSQL: "DELETE FROM \(table) WHERE campaign_id = $1", binds: [campaign.campaignID.rawValue]
+        ))
+        guard !fresh.isEmpty else { return }
+        let sorted = fresh.sorted()
+        try await context.connection.query(PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO \(table) (market, surface, track, campaign_id, subcampaign_id, score_micros)
+                SELECT m, s, t, $4, sub, score FROM unnest($1::text[], $2::text[], $3::text[], $5::text[], $6::int[])
+                    AS r(m, s, t, sub, score)
+                """,
+            binds: [
+                sorted.map(\.market), sorted.map(\.surface), sorted.map(\.track), campaign.campaignID.rawValue,
+                sorted.map(\.subcampaignID.rawValue), sorted.map(\.scoreMicros),
+            ]
+        ))
+    }
+}
+
+/// A published score's identity: track × market × surface.
+public struct ScoreKey: Hashable, Sendable {
+    public let market: String
+    public let surface: String
+    public let track: String
+
+    public init(market: String, surface: String, track: String) {
+        self.market = market
+        self.surface = surface
+        self.track = track
+    }
+
+    init(_ score: PromotionScore) {
+        self.init(market: score.market, surface: score.surface, track: score.track)
+    }
+
+    /// How the projection marks a key as changed (the runtime carries plain strings).
+    /// Unit separators cannot occur in catalog values or identifiers.
+    var marked: String { market + "\u{1F}" + surface + "\u{1F}" + track }
+
+    init?(marked: String) {
+        let parts = marked.split(separator: "\u{1F}", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        self.init(market: String(parts[0]), surface: String(parts[1]), track: String(parts[2]))
+    }
+
+    /// The key in the NATS bucket: `<market>.<surface>.<track>`, each token escaped.
+    public var bucketKey: String {
+        PublishedScore.keyToken(market) + "." + PublishedScore.keyToken(surface) + "." + PublishedScore.keyToken(track)
+    }
+}
+
+struct ScoresProjectionError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
