@@ -27,14 +27,19 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let options = try common.resolve()
         let logger = options.makeLogger(label: "reprise.audit")
-        let report = try await EventStoreRuntime.with(options, logger: logger) { store in
-            try await ChainVerifier(store: store).verify()
+        let (report, numbering) = try await EventStoreRuntime.with(options, logger: logger) { store in
+            (try await ChainVerifier(store: store).verify(), try await EventSequence.audit(on: store.executor))
         }
         if let failure = report.firstFailure {
             print("FAILED after \(report.eventsChecked) event(s): \(failure)")
             throw ExitCode.failure
         }
+        if let problem = numbering.problems.first {
+            print("FAILED: the global sequence: \(problem)")
+            throw ExitCode.failure
+        }
         print("ok: \(report.eventsChecked) event(s) in \(report.streamsChecked) stream(s); every hash chain verifies")
+        print("ok: \(numbering.numbered) event(s) numbered 1…\(numbering.numbered) in the log's order, no gaps")
     }
 }
 

@@ -50,6 +50,40 @@ public enum EventSequence {
         }
     }
 
+    /// What an auditor checks of the numbering: it is dense (1…N), every number names a
+    /// stored event, the numbers follow the log's stable order, and no event before the
+    /// last numbered one was left out. Returns the problems found; empty when all hold.
+    public static func audit(on executor: some PostgresExecutor) async throws -> (numbered: UInt64, problems: [String]) {
+        let summary = try await executor.query(
+            """
+            SELECT count(*)::bigint, coalesce(max(global_sequence), 0)::bigint,
+                   (SELECT count(*) FROM event_sequence s
+                    WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.transaction_id = s.transaction_id AND e.position = s.position))::bigint,
+                   (SELECT count(*) FROM (SELECT global_sequence, row_number() OVER (ORDER BY transaction_id, position) AS rank
+                                          FROM event_sequence) ranked WHERE global_sequence <> rank)::bigint
+            FROM event_sequence
+            """
+        )
+        guard let row = summary.first else { return (0, []) }
+        let count = try row.decode(Int64.self, at: 0), last = try row.decode(Int64.self, at: 1)
+        let dangling = try row.decode(Int64.self, at: 2), misordered = try row.decode(Int64.self, at: 3)
+        var problems: [String] = []
+        if count != last { problems.append("the global sequence has gaps: \(count) numbers up to \(last)") }
+        if dangling > 0 { problems.append("\(dangling) numbers name no stored event") }
+        if misordered > 0 { problems.append("\(misordered) numbers do not follow the log's order") }
+        let skipped = try await executor.query(
+            """
+            SELECT count(*)::bigint FROM events e
+            WHERE (e.transaction_id, e.position) < (SELECT s.transaction_id, s.position FROM event_sequence s
+                                                    ORDER BY s.global_sequence DESC LIMIT 1)
+              AND NOT EXISTS (SELECT 1 FROM event_sequence s WHERE s.transaction_id = e.transaction_id AND s.position = e.position)
+            """
+        )
+        let left = try skipped.first?.decode(Int64.self, at: 0) ?? 0
+        if left > 0 { problems.append("\(left) events before the last numbered one have no number") }
+        return (UInt64(max(0, last)), problems)
+    }
+
     private static func rows(
         _ statement: PostgresPreparedStatement, _ binds: PostgresBindings, on executor: some PostgresExecutor
     ) async throws(EventStoreError) -> [SequencedEvent] {

@@ -17,6 +17,9 @@ public final class PostgresEventStore: EventStore {
     private let logger: Logger
     private let batcher: AppendBatcher
 
+    /// Runs statements on the store's pool: for the reads in `EventSequence`.
+    public var executor: some PostgresExecutor { pool }
+
     /// `concurrentBatches` caps how many append batches are in flight at once; appends
     /// that arrive meanwhile wait and go together in the next batch.
     public init(pool: PostgresConnectionPool, logger: Logger, concurrentBatches: Int = 2) {

@@ -101,3 +101,26 @@ struct RelayTests {
         }
     }
 }
+
+@Suite("Global sequence audit")
+struct SequenceAuditTests {
+    @Test("a dense numbering in log order passes; a removed or reordered number is reported")
+    func auditFindsTampering() async throws {
+        try await PipelineHarness.with { harness in
+            try await harness.append(20)
+            _ = try await EventSequence.assignNext(limit: 20, on: harness.pool)
+            #expect(try await EventSequence.audit(on: harness.pool).problems == [])
+
+            try await harness.pool.query("DELETE FROM event_sequence WHERE global_sequence = 7")
+            let gap = try await EventSequence.audit(on: harness.pool)
+            #expect(gap.problems.contains { $0.contains("gaps") })
+            #expect(gap.problems.contains { $0.contains("have no number") })
+
+            // Swap the numbers of events 3 and 4 (the primary key is checked per statement).
+            try await harness.pool.query("UPDATE event_sequence SET global_sequence = 1000 WHERE global_sequence = 3")
+            try await harness.pool.query("UPDATE event_sequence SET global_sequence = 3 WHERE global_sequence = 4")
+            try await harness.pool.query("UPDATE event_sequence SET global_sequence = 4 WHERE global_sequence = 1000")
+            #expect(try await EventSequence.audit(on: harness.pool).problems.contains { $0.contains("order") })
+        }
+    }
+}
