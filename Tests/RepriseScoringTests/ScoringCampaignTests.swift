@@ -118,6 +118,7 @@ import Testing
             #expect(one.state.canonicalJSON == other.state.canonicalJSON)
             let scoresA = one.state.scores(at: one.at), scoresB = other.state.scores(at: other.at)
             #expect(scoresA == scoresB)
+            #expect(PublishedScore.best(of: scoresA).map(\.value) == PublishedScore.best(of: scoresB).map(\.value))
         }
         #expect(try SeededHistory(seed: 12_346, steps: 400).stream.events != first.stream.events, "the seed matters")
     }

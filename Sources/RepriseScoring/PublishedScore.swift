@@ -1,0 +1,128 @@
+import RepriseDomain
+
+/// The score personalization sees for one track in one market on one surface: the best of
+/// the promotions that target it, with the promotion it came from.
+///
+/// Published in a NATS key-value bucket under `key`, with `value` as the entry's bytes.
+public struct PublishedScore: Codable, Hashable, Sendable {
+    public var market: String
+    public var surface: String
+    public var track: String
+    public var scoreMicros: Int
+    public var campaignID: CampaignID
+    public var subcampaignID: SubcampaignID
+
+    public init(
+        market: String, surface: String, track: String, scoreMicros: Int, campaignID: CampaignID,
+        subcampaignID: SubcampaignID
+    ) {
+        self.market = market
+        self.surface = surface
+        self.track = track
+        self.scoreMicros = scoreMicros
+        self.campaignID = campaignID
+        self.subcampaignID = subcampaignID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case market, surface, track, scoreMicros, campaignID = "campaignId", subcampaignID = "subcampaignId"
+    }
+
+    /// One published score per track × market × surface that any promotion targets, sorted by
+    /// (market, surface, track). The highest `scoreMicros` wins; a tie goes to the smallest
+    /// (campaign id, subcampaign id), so the winner never depends on the order of `scores`.
+    public static func best(of scores: [PromotionScore]) -> [PublishedScore] {
+        let ranked = scores.sorted { lhs, rhs in
+            (lhs.market, lhs.surface, lhs.track, -lhs.scoreMicros, lhs.campaignID, lhs.subcampaignID)
+                < (rhs.market, rhs.surface, rhs.track, -rhs.scoreMicros, rhs.campaignID, rhs.subcampaignID)
+        }
+        var published: [PublishedScore] = []
+        for score in ranked {
+            if let last = published.last, last.market == score.market, last.surface == score.surface,
+               last.track == score.track
+            {
+                continue  // Ranked first within its key, so the first one seen is the best.
+            }
+            published.append(PublishedScore(
+                market: score.market, surface: score.surface, track: score.track, scoreMicros: score.scoreMicros,
+                campaignID: score.campaignID, subcampaignID: score.subcampaignID
+            ))
+        }
+        return published
+    }
+
+    /// The key-value key: `<market>.<surface>.<track>`, each part escaped by `keyToken(_:)`,
+    /// so a watcher can subscribe to `SE.home.>` and every key is valid in NATS.
+    public var key: String {
+        PublishedScore.keyToken(market) + "." + PublishedScore.keyToken(surface) + "." + PublishedScore.keyToken(track)
+    }
+
+    /// `text` as one token of a key-value key.
+    ///
+    /// NATS keys allow only `[-/_=.a-zA-Z0-9]`, and `.` separates tokens, which must not be
+    /// empty. Track ids may hold `.` and `:` (`Identifier.pattern`), and markets and surfaces
+    /// from old events may hold any text. So every UTF-8 byte outside `[A-Za-z0-9_-]` becomes
+    /// `=` and two uppercase hex digits (`trk.4:2` → `trk=2E4=3A2`), and the empty string
+    /// becomes `=` alone. `=` appears in no id, market or surface the domain accepts, so ids
+    /// and catalog values pass unchanged and the escaping is reversible.
+    public static func keyToken(_ text: String) -> String {
+        guard !text.isEmpty else { return "=" }
+        var token = ""
+        for byte in text.utf8 {
+            if isKeySafe(byte) {
+                token.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                token += "=" + hexDigits[Int(byte >> 4)] + hexDigits[Int(byte & 0x0F)]
+            }
+        }
+        return token
+    }
+
+    private static let hexDigits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F"]
+
+    private static func isKeySafe(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+    }
+
+    /// The key-value entry's bytes: compact JSON with its keys in sorted order, and `score`
+    /// as a decimal with exactly six fraction digits, written by hand so that no encoder's
+    /// number formatting can change the bytes:
+    /// `{"campaignId":"c","market":"SE","score":0.512345,"scoreMicros":512345,"subcampaignId":"s","surface":"home","track":"t"}`.
+    public var value: [UInt8] {
+        // Scores from `scores(at:)` are in range already; the clamp only keeps the text a decimal.
+        let clamped = min(max(scoreMicros, 0), 1_000_000)
+        let fraction = String(clamped % 1_000_000)
+        let score = String(clamped / 1_000_000) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction
+        let members = [
+            "\"campaignId\":" + PublishedScore.jsonString(campaignID.rawValue),
+            "\"market\":" + PublishedScore.jsonString(market),
+            "\"score\":" + score,
+            "\"scoreMicros\":" + String(scoreMicros),
+            "\"subcampaignId\":" + PublishedScore.jsonString(subcampaignID.rawValue),
+            "\"surface\":" + PublishedScore.jsonString(surface),
+            "\"track\":" + PublishedScore.jsonString(track),
+        ]
+        return Array(("{" + members.joined(separator: ",") + "}").utf8)
+    }
+
+    /// `text` as a JSON string: quotes, backslashes and control characters escaped, the rest as is.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u00" + hexDigits[Int(scalar.value >> 4)] + hexDigits[Int(scalar.value & 0x0F)]
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
