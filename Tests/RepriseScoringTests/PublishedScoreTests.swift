@@ -37,7 +37,7 @@ import Testing
             Self.promotion("cmp-a", "sub-10", 500_000),  // "sub-10" < "sub-2": ids compare as text
             Self.promotion("cmp-a", "sub-1", 499_999),
         ]
-        var random = SeededGenerator(seed: 5)
+        var random = SeededRandom(seed: 5)
         for _ in 0..<20 {
             let best = PublishedScore.best(of: tied.shuffled(using: &random))
             #expect(best.count == 1)
@@ -129,39 +129,5 @@ import Testing
         #expect(parsed["track"] == .string("trk.4:2"))
         #expect(parsed["scoreMicros"] == .integer(1))
         #expect(Array(parsed.keys).sorted() == ["campaignId", "market", "score", "scoreMicros", "subcampaignId", "surface", "track"])
-    }
-}
-
-/// The projection's time: the maximum seen, never going back.
-@Suite struct LogTimeTests {
-    @Test func timeIsTheLatestMomentSeenAndNeverGoesBack() throws {
-        var time = LogTime()
-        #expect(time.now == nil)
-        var moved = time.advance(to: "2026-11-21T10:00:00Z")
-        #expect(moved)
-        moved = time.advance(to: "2026-11-21T09:59:59.999999Z")
-        #expect(!moved, "an event recorded earlier than the last tick")
-        #expect(time.now == "2026-11-21T10:00:00Z")
-        moved = time.advance(to: "2026-11-21T10:00:00Z")
-        #expect(!moved, "the same moment again")
-        moved = time.advance(to: "2026-11-21T10:01:00Z")
-        #expect(moved)
-        #expect(time.now == "2026-11-21T10:01:00Z")
-    }
-
-    @Test func theOrderOfMomentsDoesNotChangeTheEnd() throws {
-        let moments: [Timestamp] = ["2026-11-21T10:03:00Z", "2026-11-21T10:01:00Z", "2026-11-21T10:04:30Z", "2026-11-21T10:02:00Z"]
-        var random = SeededGenerator(seed: 11)
-        for _ in 0..<10 {
-            var time = LogTime()
-            for moment in moments.shuffled(using: &random) { time.advance(to: moment) }
-            #expect(time.now == "2026-11-21T10:04:30Z")
-        }
-    }
-
-    @Test func itRoundTripsThroughJSON() throws {
-        for time in [LogTime(), LogTime(now: "2026-11-21T10:03:00Z")] {
-            #expect(try JSONDecoder().decode(LogTime.self, from: JSONEncoder().encode(time)) == time)
-        }
     }
 }

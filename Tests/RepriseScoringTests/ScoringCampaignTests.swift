@@ -133,7 +133,7 @@ struct SeededHistory {
 
     /// `close`: end the campaign once its flight is over, after the random steps.
     init(seed: UInt64, steps: Int, close: Bool = false) throws {
-        var random = SeededGenerator(seed: seed)
+        var random = SeededRandom(seed: seed)
         let cmp = ScoringFixture.campaignID
         let markets: [Market] = ["SE", "NO", "DK", "FI", "DE", "GB", "US"]
         let surfaces: [Surface] = ["home", "search", "now-playing", "radio-autoplay", "library", "browse"]
