@@ -102,7 +102,7 @@ import Testing
 
     static let natsKeyBytes = Set("-/_=.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
 
-    @Test func everyIdentifierTheDomainAcceptsIsItsOwnTokenUnlessItHasADotOrColon() throws {
+    @Test func idsWithoutADotOrColonAreTheirOwnToken() throws {
         for text in ["trk-42", "A", "0_a", "x-y_z"] {
             _ = try TrackID(text)
             #expect(PublishedScore.keyToken(text) == text)
