@@ -200,7 +200,7 @@ import Testing
         #expect(try stream.scores(at: last).first?.scoreMicros == 1_000_000)
     }
 
-    @Test func scoresStayInRangeAndFallAsTimePassesWithNothingSpentTheyRise() throws {
+    @Test func withNothingDeliveredTheScoreRisesAsTheFlightPassesAndStaysInRange() throws {
         let stream = try ScoredStream.active()
         var previous = 0
         for step in 0..<100 {

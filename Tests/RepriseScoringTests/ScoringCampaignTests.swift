@@ -118,6 +118,7 @@ import Testing
             #expect(one.state.canonicalJSON == other.state.canonicalJSON)
             let scoresA = one.state.scores(at: one.at), scoresB = other.state.scores(at: other.at)
             #expect(scoresA == scoresB)
+            #expect(PublishedScore.best(of: scoresA).map(\.value) == PublishedScore.best(of: scoresB).map(\.value))
         }
         #expect(try SeededHistory(seed: 12_346, steps: 400).stream.events != first.stream.events, "the seed matters")
     }
@@ -132,7 +133,7 @@ struct SeededHistory {
 
     /// `close`: end the campaign once its flight is over, after the random steps.
     init(seed: UInt64, steps: Int, close: Bool = false) throws {
-        var random = SeededGenerator(seed: seed)
+        var random = SeededRandom(seed: seed)
         let cmp = ScoringFixture.campaignID
         let markets: [Market] = ["SE", "NO", "DK", "FI", "DE", "GB", "US"]
         let surfaces: [Surface] = ["home", "search", "now-playing", "radio-autoplay", "library", "browse"]
