@@ -30,6 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated parts to run: api, relay, ticker, projectors.")
     var components = Component.allCases.map(\.rawValue).joined(separator: ",")
 
+    @Option(name: .customLong("metrics-port"), help: "Without the API: serve /metrics and /health/live on this port (on http.host).")
+    var metricsPort: Int?
+
     @Option(name: .customLong("tick-interval"), help: "Seconds between clock ticks (60 in production; the demo uses fewer).")
     var tickInterval: Double = 60
 
@@ -106,6 +109,11 @@ struct ServeCommand: AsyncParsableCommand {
                     keyring: keyring, readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
                     bodyLimit: configuration.bodyLimit, logger: logger, metrics: APIMetrics(registry: registry)
                 )
+            ))
+        }
+        if !selected.contains(.api), let metricsPort {
+            services.append(buildOperationsApplication(
+                host: resolver.resolve(Settings.httpHost, flag: httpHost).value, port: metricsPort, registry: registry, logger: logger
             ))
         }
         let group = ServiceGroup(configuration: .init(
