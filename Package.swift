@@ -136,6 +136,8 @@ let package = Package(
             name: "RepriseBench",
             dependencies: [
                 "Postgres", "NATS", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
+                "RepriseDomain", "RepriseRelay", "RepriseProjections", "RepriseScores",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: safe

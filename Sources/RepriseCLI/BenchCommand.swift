@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed on this machine; prints a table, or JSON with --json.",
-        subcommands: [BenchDriversCommand.self, BenchStoreCommand.self]
+        subcommands: [BenchDriversCommand.self, BenchStoreCommand.self, BenchPipelineCommand.self]
     )
 }
 
@@ -69,5 +69,32 @@ struct BenchStoreCommand: AsyncParsableCommand {
             logger: options.makeLogger(label: "reprise.bench")
         )
         try bench.print(BenchReport(benchmark: "store", results: try await benchmarks.run()))
+    }
+}
+
+struct BenchPipelineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Relay throughput and projection rebuild speed, beside raw JetStream publish and Postgres keyset reads."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var bench: BenchOptions
+
+    @Option(name: .customLong("migrations-dir"), help: "Folder of NNNN_name.sql files [env: REPRISE_MIGRATIONS_DIR]")
+    var migrationsDirectory: String?
+
+    func run() async throws {
+        let options = try common.resolve()
+        let directory = SettingsResolver(environment: ProcessInfo.processInfo.environment)
+            .resolve(Settings.migrationsDirectory, flag: migrationsDirectory).value
+        let benchmarks = PipelineBenchmarks(
+            options: .init(
+                postgresURL: options.postgresURL.value, natsURL: options.natsURL.value, migrationsDirectory: directory,
+                scale: bench.scale
+            ),
+            logger: options.makeLogger(label: "reprise.bench")
+        )
+        try bench.print(BenchReport(benchmark: "pipeline", results: try await benchmarks.run()))
     }
 }

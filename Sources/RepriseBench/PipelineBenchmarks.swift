@@ -1,0 +1,211 @@
+import Foundation
+import Logging
+import NATS
+import Postgres
+import Prometheus
+import RepriseDomain
+import RepriseEventLog
+import RepriseEventStore
+import RepriseMigrations
+import RepriseProjections
+import RepriseRelay
+import RepriseScores
+
+/// The fan-out's speed, each figure beside its raw baseline measured in the same run:
+/// the relay against raw JetStream async publishing, a projection rebuild against the
+/// raw keyset read.
+public struct PipelineBenchmarks: Sendable {
+    public struct Options: Sendable {
+        public var postgresURL: String
+        public var natsURL: String
+        public var migrationsDirectory: String
+        public var scale: Double
+
+        public init(postgresURL: String, natsURL: String, migrationsDirectory: String, scale: Double = 1) {
+            self.postgresURL = postgresURL
+            self.natsURL = natsURL
+            self.migrationsDirectory = migrationsDirectory
+            self.scale = scale
+        }
+
+        func count(_ base: Int) -> Int { max(1, Int(Double(base) * scale)) }
+    }
+
+    public enum Name {
+        public static let relay = "relay: number and publish the log"
+        public static let rebuild = "rebuild scores from the log"
+    }
+
+    let options: Options
+    let logger: Logger
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// The relay and rebuild figures (and their baselines).
+    public func run() async throws -> [BenchResult] {
+        let drivers = DriverBenchmarks(
+            options: .init(postgresURL: options.postgresURL, natsURL: options.natsURL, scale: options.scale), logger: logger
+        )
+        let raw = try await drivers.postgres() + drivers.nats()
+        func baseline(_ name: String) -> BenchResult? { raw.first { $0.name == name } }
+
+        let results = try await MigratedScratch.with(options.postgresURL, migrations: options.migrationsDirectory, logger: logger) { pool, url in
+            let store = PostgresEventStore(pool: pool, logger: logger)
+            let campaigns = options.count(2_000)
+            let events = try await CampaignLog.fill(store, campaigns: campaigns)
+            let connection = try await NATSConnection.connect(url: options.natsURL, name: "reprise-bench-pipeline", logger: logger)
+            do {
+                let relay = try await relayThroughput(url: url, events: events, jetStream: try connection.jetStream(), baseline: baseline(DriverBenchmarks.Name.publishAsync))
+                let rebuild = try await rebuildSpeed(pool: pool, baseline: baseline(DriverBenchmarks.Name.keysetRead))
+                await connection.drainAndClose(timeout: .seconds(5))
+                return [relay, rebuild]
+            } catch {
+                await connection.close()
+                throw error
+            }
+        }
+        return raw + results
+    }
+
+    /// From an unpublished log of `events` events to all of them acked in a fresh stream.
+    private func relayThroughput(url: String, events: Int, jetStream: JetStreamContext, baseline: BenchResult?) async throws -> BenchResult {
+        let stream = "BENCH_RELAY_\(UInt32.random(in: 0...UInt32.max))"
+        let configuration = RelayConfiguration(streamName: stream, subjectPrefix: stream.lowercased(), batchSize: 2_000)
+        let relay = Relay(
+            postgres: PostgresConfiguration(url: url), jetStream: jetStream, configuration: configuration,
+            metrics: RelayMetrics(registry: PrometheusCollectorRegistry()), logger: logger
+        )
+        let clock = ContinuousClock()
+        let started = clock.now
+        let task = Task { try await relay.runUntilCancelled() }
+        defer { task.cancel() }
+        var tail: UInt64 = 0
+        while tail < UInt64(events) {
+            try await Task.sleep(for: .milliseconds(5))
+            tail = (try? await jetStream.streamInfo(name: stream).state.lastSequence) ?? 0
+            guard clock.now - started < .seconds(300) else { throw BenchError("the relay published only \(tail) of \(events) events") }
+        }
+        let elapsed = clock.now - started
+        task.cancel()
+        _ = await task.result
+        try? await jetStream.deleteStream(name: stream)
+        return BenchResult(name: Name.relay, unit: "event", operations: events, seconds: elapsed.seconds, baseline: baseline)
+    }
+
+    /// A blue/green rebuild of the scores projection over the whole (numbered) log.
+    private func rebuildSpeed(pool: PostgresConnectionPool, baseline: BenchResult?) async throws -> BenchResult {
+        let rebuilder = ProjectionRebuilder(projection: PromotionScoresProjection(publisher: nil), pool: pool, logger: logger)
+        _ = try await rebuilder.rebuild()  // The first build; the measured one replaces it, as an operator's would.
+        let clock = ContinuousClock()
+        let started = clock.now
+        let report = try await rebuilder.rebuild()
+        let elapsed = clock.now - started
+        return BenchResult(name: Name.rebuild, unit: "event", operations: report.eventsApplied, seconds: elapsed.seconds, baseline: baseline)
+    }
+}
+
+/// A log of realistic campaign histories, written straight through the store: each
+/// campaign is created, gets two subcampaigns, is activated and reports delivery, and a
+/// clock tick follows every hundred campaigns.
+enum CampaignLog {
+    static func fill(_ store: PostgresEventStore, campaigns: Int) async throws -> Int {
+        let ids = EventIDGenerator()
+        let flight = Flight(start: try Timestamp("2026-01-01T00:00:00Z"), end: try Timestamp("2027-01-01T00:00:00Z"))
+        let context = CommandContext(issuedAt: try Timestamp("2025-12-01T00:00:00Z"), actor: "bench")
+        let markets = ["SE", "NO", "DK", "FI", "DE", "GB", "US", "BR"]
+        var total = 0
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var appended = 0
+                    for index in stride(from: worker, to: campaigns, by: 8) {
+                        let id = try CampaignID("bench-\(index)")
+                        var commands: [CampaignCommand] = [
+                            .create(CreateCampaign(
+                                campaignID: id, ownerID: try OwnerID("label-\(index % 50)"), name: "Bench \(index)", objective: .reach,
+                                budget: Money(amountMinor: 10_000_000, currency: try Currency("EUR")), flight: flight, pacingMode: .even
+                            )),
+                        ]
+                        for sub in 0..<2 {
+                            commands.append(.addSubcampaign(AddSubcampaign(campaignID: id, subcampaign: NewSubcampaign(
+                                id: try SubcampaignID("sub-\(sub)"),
+                                targeting: Targeting(
+                                    markets: [Market(markets[(index + sub) % markets.count])], surfaces: [Surface("home")],
+                                    segments: [Segment("superfans")]
+                                ),
+                                pricing: .cpm(450), shareBounds: .unbounded, promotedItem: .track(try TrackID("trk-\(index)-\(sub)"))
+                            ))))
+                        }
+                        commands.append(.activate(id))
+                        for report in 0..<4 {
+                            commands.append(.reportDelivery(ReportDelivery(campaignID: id, report: DeliveryReport(
+                                reportID: try ReportID("r-\(report)"), subcampaignID: try SubcampaignID("sub-\(report % 2)"),
+                                from: try Timestamp("2026-01-0\(report + 1)T00:00:00Z"), to: try Timestamp("2026-01-0\(report + 2)T00:00:00Z"),
+                                impressions: 1_000, reachEstimate: 800, clicks: 10, conversions: 1,
+                                spend: Money(amountMinor: 10_000, currency: try Currency("EUR"))
+                            ))))
+                        }
+                        var state: Campaign?
+                        var events: [NewEvent] = []
+                        for command in commands {
+                            for event in try Campaign.decide(command, state: state, context: context) {
+                                state = Campaign.evolve(state, event)
+                                let encoded = EventCodec.encode(event)
+                                events.append(NewEvent(eventID: ids.next(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data))
+                            }
+                        }
+                        try await store.append(AppendRequest(
+                            commandID: "bench-\(index)",
+                            streams: [StreamAppend(streamID: StreamID(Campaign.streamID(for: id)), expectedVersion: .noStream, events: events)],
+                            metadata: EventMetadata(correlationID: ids.next(), actor: "bench")
+                        ))
+                        appended += events.count
+                        if index % 100 == 0 {
+                            let tick = ClockTicked(at: try Timestamp(microsecondsSinceEpoch: try Timestamp("2026-01-10T00:00:00Z").microsecondsSinceEpoch + Int64(index) * 60_000_000))
+                            let encoded = ClockTicked.encode(tick)
+                            try await store.append(AppendRequest(
+                                commandID: tick.commandID,
+                                streams: [StreamAppend(streamID: StreamID(ClockTicked.streamID), expectedVersion: .any, events: [
+                                    NewEvent(eventID: ids.next(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data),
+                                ])],
+                                metadata: EventMetadata(correlationID: ids.next(), actor: "bench")
+                            ))
+                            appended += 1
+                        }
+                    }
+                    return appended
+                }
+            }
+            for try await count in group { total += count }
+        }
+        return total
+    }
+}
+
+/// A freshly migrated schema of its own for one benchmark, dropped afterwards.
+enum MigratedScratch {
+    static func with<R: Sendable>(
+        _ postgresURL: String, migrations: String, logger: Logger,
+        _ body: (PostgresConnectionPool, String) async throws -> R
+    ) async throws -> R {
+        let schema = "bench_pipeline_\(UInt32.random(in: 0...UInt32.max))"
+        let url = postgresURL + (postgresURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D" + schema
+        try await ScratchSchema.withConnection(url: postgresURL, logger: logger) { try await $0.simpleQuery("CREATE SCHEMA \(schema)") }
+        do {
+            try await ScratchSchema.withConnection(url: url, logger: logger) { connection in
+                try await MigrationRunner(migrations: try Migration.load(from: migrations), logger: logger).migrate(on: connection)
+            }
+            let result = try await PostgresConnectionPool.withPool(
+                configuration: PostgresConfiguration(url: url), maxConnections: 16, logger: logger
+            ) { pool in try await body(pool, url) }
+            try await ScratchSchema.withConnection(url: postgresURL, logger: logger) { try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE") }
+            return result
+        } catch {
+            _ = try? await ScratchSchema.withConnection(url: postgresURL, logger: logger) { try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE") }
+            throw error
+        }
+    }
+}
