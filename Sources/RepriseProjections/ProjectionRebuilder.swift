@@ -67,7 +67,7 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
         }
         logger.info("Rebuilding", metadata: ["projection": "\(projection.name)", "generation": "\(generation)"])
         do {
-            let bulk = try await applier.applyAll(generation: generation, on: pool)
+            let bulk = try await fill(generation: generation, upTo: nil)
             if let stopped = bulk.stoppedAt {
                 throw ProjectionError(code: .stoppedAtPoison, message: "the rebuild of \(projection.name) stopped at poison event \(stopped)")
             }
@@ -114,7 +114,7 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
             let pool = pool, projection = projection
             Task { try? await pool.withTransaction { try await ProjectionLedger.dropGeneration(shadow, of: projection, on: $0) } }
         }
-        _ = try await applier.applyAll(generation: shadow, upTo: startCheckpoint, on: pool)
+        _ = try await fill(generation: shadow, upTo: startCheckpoint)
         return try await pool.withTransaction { connection in
             // Holding the registry row: the live model cannot move while we compare.
             guard let live = try await ProjectionLedger.liveGeneration(of: projection.name, on: connection, lock: .update) else {
@@ -142,6 +142,51 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
             }
             return VerifyReport(checkpoint: checkpoint, tables: digests, firstDifference: firstDifference)
         }
+    }
+
+    /// Fills a fresh generation from the log up to `limit` (everything numbered when nil):
+    /// folded in memory and copied in when the projection is `BulkRebuildable`, else
+    /// applied event by event in page-sized transactions.
+    private func fill(generation: Int, upTo limit: UInt64?) async throws -> ProjectionApplier<P>.Outcome {
+        if let bulk = projection as? any BulkRebuildable {
+            return try await fillInMemory(bulk, generation: generation, upTo: limit)
+        }
+        return try await applier.applyAll(generation: generation, upTo: limit, on: pool)
+    }
+
+    private func fillInMemory<B: BulkRebuildable>(
+        _ projection: B, generation: Int, upTo limit: UInt64?
+    ) async throws -> ProjectionApplier<P>.Outcome {
+        var model = projection.makeModel()
+        var outcome = ProjectionApplier<P>.Outcome(checkpoint: 0)
+        var deadLetters: [(SequencedEvent, String)] = []
+        reading: while true {
+            let page = try await EventSequence.read(after: outcome.checkpoint, limit: pageSize, on: pool)
+            guard !page.isEmpty else { break }
+            for event in page {
+                if let limit, event.globalSequence > limit { break reading }
+                do {
+                    try projection.apply(event, to: &model)
+                    outcome.applied += 1
+                } catch {
+                    deadLetters.append((event, "\(error)"))
+                    outcome.deadLettered += 1
+                    if projection.poisonPolicy == .stop {
+                        outcome.stoppedAt = event.globalSequence
+                        break reading
+                    }
+                }
+                outcome.checkpoint = event.globalSequence
+            }
+        }
+        try await pool.withTransaction { connection in
+            try await projection.write(model, generation: generation, on: connection)
+            try await ProjectionLedger.setCheckpoint(outcome.checkpoint, of: projection.name, generation: generation, on: connection)
+            for (event, error) in deadLetters {
+                try await ProjectionLedger.recordDeadLetter(event, projection: projection.name, error: error, attempts: 1, on: connection)
+            }
+        }
+        return outcome
     }
 
     /// Every row as Postgres prints it, in primary key order.

@@ -48,16 +48,11 @@ public struct PromotionScoresProjection: Projection {
 
     public func apply(_ event: SequencedEvent, in context: ProjectionContext) async throws {
         let connection = context.connection
-        let recorded = try Timestamp(microsecondsSinceEpoch: event.event.recordedAtMicroseconds)
+        let step = try ScoresStep(event)
         var clock = try await loadClock(context)
-        var moved = clock.advance(to: recorded)
-        var ticked = false
-        if event.event.type == ClockTicked.eventType {
-            let tick = try ClockTicked.decode(type: event.event.type, schemaVersion: event.event.schemaVersion, data: event.event.data)
-            ticked = clock.advance(to: tick.at)
-            moved = moved || ticked
-        }
-        if moved, let now = clock.now {
+        let moved = clock.advance(to: step.recorded)
+        let ticked = step.tick.map { clock.advance(to: $0.at) } ?? false
+        if moved || ticked, let now = clock.now {
             try await connection.query(PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO \(context.table("scoring_clock")) (singleton, now_micros) VALUES (true, $1)
@@ -68,19 +63,8 @@ public struct PromotionScoresProjection: Projection {
         }
         guard let now = clock.now else { return }
 
-        if let campaignID = Campaign.campaignID(fromStreamID: event.event.streamID.rawValue) {
-            let campaignEvent = try EventCodec.decode(
-                type: event.event.type, schemaVersion: event.event.schemaVersion, data: event.event.data
-            )
-            var campaign: ScoringCampaign
-            if let stored = try await loadCampaign(campaignID, context) {
-                campaign = stored
-                campaign.apply(campaignEvent)
-            } else if let created = ScoringCampaign(campaignEvent) {
-                campaign = created
-            } else {
-                throw ScoresProjectionError(message: "\(event.event.type) for campaign \(campaignID.rawValue), which was never created")
-            }
+        if let (campaignID, campaignEvent) = step.campaign {
+            let campaign = try step.evolve(try await loadCampaign(campaignID, context), campaignEvent, id: campaignID)
             try await connection.query(PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO \(context.table("scoring_campaigns")) (campaign_id, state) VALUES ($1, $2::jsonb)
@@ -197,7 +181,49 @@ public struct ScoreKey: Hashable, Sendable {
     }
 }
 
-struct ScoresProjectionError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+/// What one event means for the scores, decoded before anything changes, so that a
+/// poison event fails before either apply path has touched its model.
+struct ScoresStep {
+    let recorded: Timestamp
+    let tick: ClockTicked?
+    let campaign: (CampaignID, CampaignEvent)?
+
+    init(_ event: SequencedEvent) throws {
+        recorded = try Timestamp(microsecondsSinceEpoch: event.event.recordedAtMicroseconds)
+        tick = event.event.type == ClockTicked.eventType
+            ? try ClockTicked.decode(type: event.event.type, schemaVersion: event.event.schemaVersion, data: event.event.data)
+            : nil
+        if let id = Campaign.campaignID(fromStreamID: event.event.streamID.rawValue) {
+            campaign = (id, try EventCodec.decode(type: event.event.type, schemaVersion: event.event.schemaVersion, data: event.event.data))
+        } else {
+            campaign = nil
+        }
+    }
+
+    /// The campaign's scoring state after `event`.
+    func evolve(_ stored: ScoringCampaign?, _ event: CampaignEvent, id: CampaignID) throws -> ScoringCampaign {
+        if var campaign = stored {
+            campaign.apply(event)
+            return campaign
+        }
+        guard let created = ScoringCampaign(event) else {
+            throw ScoresProjectionError(code: .campaignNeverCreated, message: "\(event.type) for campaign \(id.rawValue), which was never created")
+        }
+        return created
+    }
+}
+
+/// An event the scores projection cannot apply.
+public struct ScoresProjectionError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let campaignNeverCreated = Code(rawValue: "campaign_never_created")
+    }
+
+    public let code: Code
+    public let message: String
+    public var description: String { "\(code): \(message)" }
 }
