@@ -122,6 +122,9 @@ public final class Relay: Service {
         // After a wake-up that found nothing stable yet (an older transaction still holds
         // the visibility horizon), look again soon rather than at the next poll.
         var retryDelay: Duration?
+        // Sent but not yet confirmed. The next batch is read from Postgres while these
+        // acks come in: the two servers work at the same time.
+        var inFlight: (events: [SequencedEvent], refill: Bool)?
 
         while !Task.isCancelled {
             let batch: [SequencedEvent]
@@ -131,6 +134,17 @@ public final class Relay: Service {
             } else {
                 batch = try await EventSequence.assignNext(limit: configuration.batchSize, on: connection)
                 if let last = batch.last { assigned = last.globalSequence }
+            }
+
+            if let sent = inFlight {
+                inFlight = nil
+                guard try await confirm(sent.events) else {
+                    // What this batch holds is numbered; the refill path re-reads it.
+                    published = try await resync(on: connection, previouslyPublished: published)
+                    lastCheck = .now
+                    continue
+                }
+                if sent.refill { metrics.republished.increment(by: Int64(sent.events.count)) }
             }
 
             if batch.isEmpty {
@@ -148,20 +162,15 @@ public final class Relay: Service {
                 continue
             }
             retryDelay = nil
-
-            if let outcome = try await publish(batch, after: published) {
-                published = outcome
-                if refilling { metrics.republished.increment(by: Int64(batch.count)) }
-            } else {
-                published = try await resync(on: connection, previouslyPublished: published)
-                lastCheck = .now
-            }
+            published = try send(batch, after: published)
+            inFlight = (batch, refilling)
         }
+        if let sent = inFlight { _ = try? await confirm(sent.events) }
     }
 
-    /// Publishes `batch` (events `published + 1 …`) and returns the new tail, or nil when
-    /// some publish failed and the stream's tail must be read again.
-    private func publish(_ batch: [SequencedEvent], after published: UInt64) async throws -> UInt64? {
+    /// Publishes `batch` (events `published + 1 …`) without waiting, and returns the tail
+    /// the stream will have once they are acked.
+    private func send(_ batch: [SequencedEvent], after published: UInt64) throws -> UInt64 {
         var expected = published
         for event in batch {
             guard event.globalSequence == expected + 1 else {
@@ -176,12 +185,18 @@ public final class Relay: Service {
             )
             expected += 1
         }
+        return expected
+    }
+
+    /// Waits for the acks of `batch`: true when each event landed at its own sequence,
+    /// false when some publish failed and the stream's tail must be read again.
+    private func confirm(_ batch: [SequencedEvent]) async throws -> Bool {
         let result = try await jetStream.waitForPublishes(timeout: configuration.publishTimeout)
         if let failure = result.failures.first {
             logger.warning("Publishing failed; re-reading the stream tail", metadata: [
                 "failures": "\(result.failures.count)", "first.error": "\(failure.error)",
             ])
-            return nil
+            return false
         }
         for (ack, event) in zip(result.acks, batch) where ack.sequence != event.globalSequence {
             throw RelayError(
@@ -189,9 +204,11 @@ public final class Relay: Service {
                 message: "event \(event.globalSequence) (\(event.event.eventID.lowercasedText)) was acked as message \(ack.sequence)"
             )
         }
-        metrics.published.increment(by: Int64(batch.count))
-        metrics.lastPublished.set(Int64(expected))
-        return expected
+        if let last = batch.last {
+            metrics.published.increment(by: Int64(batch.count))
+            metrics.lastPublished.set(Int64(last.globalSequence))
+        }
+        return true
     }
 
     /// Reads the stream's tail, checks that it is the log's, and returns it: the next
