@@ -29,6 +29,7 @@ public struct APIServices: Sendable {
     let keyring: APIKeyring
     let metrics: APIMetrics
     let readiness: ReadinessCheck
+    let idempotencyKeys: IdempotencyKeys
     /// The time commands are issued at. The domain never reads a clock; this is where it comes from.
     let clock: @Sendable () -> Timestamp
     let bodyLimit: Int
@@ -36,7 +37,7 @@ public struct APIServices: Sendable {
 
     public init(
         handler: CampaignCommandHandler, audit: CampaignAudit, directory: CampaignDirectory, keyring: APIKeyring, readiness: ReadinessCheck,
-        bodyLimit: Int, logger: Logger, metrics: APIMetrics = APIMetrics(),
+        idempotencyKeys: IdempotencyKeys, bodyLimit: Int, logger: Logger, metrics: APIMetrics = APIMetrics(),
         clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
     ) {
         self.metrics = metrics
@@ -45,6 +46,7 @@ public struct APIServices: Sendable {
         self.directory = directory
         self.keyring = keyring
         self.readiness = readiness
+        self.idempotencyKeys = idempotencyKeys
         self.clock = clock
         self.bodyLimit = bodyLimit
         self.logger = logger

@@ -59,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
                 handler: CampaignCommandHandler(store: store, logger: logger), audit: CampaignAudit(store: store),
                 directory: CampaignDirectory(store: store),
                 keyring: keyring, readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
-                bodyLimit: configuration.bodyLimit, logger: logger
+                idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: configuration.bodyLimit, logger: logger
             )
         )
         // The application is listed after the pool so that it stops first: requests in

@@ -49,7 +49,7 @@ struct APIHarness: Sendable {
                 readiness: ReadinessCheck(
                     pool: pool, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations), logger: database.logger
                 ),
-                bodyLimit: bodyLimit, logger: database.logger, clock: { now }
+                idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: bodyLimit, logger: database.logger, clock: { now }
             )
             let routes = APIRouter.build(services).routes
             let app = buildApplication(configuration: APIConfiguration(host: "127.0.0.1", port: 0), services: services)
