@@ -97,7 +97,12 @@ let package = Package(
             name: "RepriseBench",
             dependencies: [
                 "Postgres", "NATS", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
+                "RepriseCampaigns", "RepriseAPI",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: safe
         ),
