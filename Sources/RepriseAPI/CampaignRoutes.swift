@@ -125,7 +125,7 @@ struct CampaignRoutes {
         try checkOwner(create.ownerID, principal)
         try await claimIdempotencyKey(request, envelope, payload)
         let outcome = try await handle(.create(create), envelope, expectedVersion)
-        return try await campaignResponse(outcome.campaignID, version: outcome.version, status: .created)
+        return try await campaignResponse(outcome, status: .created)
     }
 
     private func command(
@@ -144,7 +144,7 @@ struct CampaignRoutes {
         }
         try await claimIdempotencyKey(request, envelope, payload)
         let outcome = try await handle(command, envelope, expectedVersion)
-        return try await campaignResponse(campaignID, version: outcome.version, status: status)
+        return try await campaignResponse(outcome, status: status)
     }
 
     private func bulkBuy(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -190,9 +190,15 @@ struct CampaignRoutes {
         return Problem(error)
     }
 
-    /// The campaign as the command left it: rebuilt from the events up to the command's
-    /// version, so a retry with the same Idempotency-Key gets the same body.
-    private func campaignResponse(_ id: CampaignID, version: Int, status: HTTPResponse.Status) async throws -> Response {
+    /// The campaign as the command left it. The handler holds it when it decided the
+    /// command; a retry's is rebuilt from the events up to the first answer's version, so a
+    /// retry with the same Idempotency-Key gets the same body without reading the log twice
+    /// on the common path.
+    private func campaignResponse(_ outcome: CommandOutcome, status: HTTPResponse.Status) async throws -> Response {
+        if let campaign = outcome.campaign, campaign.version == outcome.version {
+            return try Responses.json(campaign, status: status, version: outcome.version)
+        }
+        let id = outcome.campaignID, version = outcome.version
         let snapshot: CampaignSnapshot?
         do {
             snapshot = try await services.audit.state(of: id, at: .version(version))
