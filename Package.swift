@@ -138,7 +138,12 @@ let package = Package(
                 "Postgres", "NATS", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
                 "RepriseDomain", "RepriseRelay", "RepriseProjections", "RepriseScores",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                "RepriseCampaigns", "RepriseAPI",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: safe
         ),

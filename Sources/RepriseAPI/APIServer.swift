@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import Postgres
 import RepriseCampaigns
 import RepriseDomain
@@ -29,6 +30,7 @@ public struct APIServices: Sendable {
     let keyring: APIKeyring
     let metrics: APIMetrics
     let readiness: ReadinessCheck
+    let idempotencyKeys: IdempotencyKeys
     /// The time commands are issued at. The domain never reads a clock; this is where it comes from.
     let clock: @Sendable () -> Timestamp
     let bodyLimit: Int
@@ -36,7 +38,7 @@ public struct APIServices: Sendable {
 
     public init(
         handler: CampaignCommandHandler, audit: CampaignAudit, directory: CampaignDirectory, keyring: APIKeyring, readiness: ReadinessCheck,
-        bodyLimit: Int, logger: Logger, metrics: APIMetrics = APIMetrics(),
+        idempotencyKeys: IdempotencyKeys, bodyLimit: Int, logger: Logger, metrics: APIMetrics = APIMetrics(),
         clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
     ) {
         self.metrics = metrics
@@ -45,6 +47,7 @@ public struct APIServices: Sendable {
         self.directory = directory
         self.keyring = keyring
         self.readiness = readiness
+        self.idempotencyKeys = idempotencyKeys
         self.clock = clock
         self.bodyLimit = bodyLimit
         self.logger = logger
@@ -86,14 +89,17 @@ public struct APIRequestContext: RequestContext {
 
 /// The HTTP command API as a `Service`: the router with every route, on the configured address.
 ///
-/// `reprise serve` and the tests both build the server here, so the tests drive exactly
-/// what runs in production.
+/// `reprise serve`, `reprise bench api` and the tests all build the server here, so the
+/// tests and the benchmark drive exactly what runs in production. `onServerRunning` gets
+/// the listening channel (its local address holds the port when port 0 was asked for).
 public func buildApplication(
-    configuration: APIConfiguration, services: APIServices
+    configuration: APIConfiguration, services: APIServices,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> Application<RouterResponder<APIRequestContext>> {
     Application(
         router: APIRouter.build(services).router,
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "reprise"),
+        onServerRunning: onServerRunning,
         logger: services.logger
     )
 }

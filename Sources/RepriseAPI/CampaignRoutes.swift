@@ -120,10 +120,12 @@ struct CampaignRoutes {
         let principal = try authorize(context, .command)
         let envelope = try envelope(request, context, principal)
         let expectedVersion = try ETag.expectedVersion(ifMatch: request.headers[.ifMatch])
-        let create = try CommandBodies.createCampaign(required(try await body(request)))
+        let payload = try await body(request)
+        let create = try CommandBodies.createCampaign(required(payload))
         try checkOwner(create.ownerID, principal)
+        try await claimIdempotencyKey(request, envelope, payload)
         let outcome = try await handle(.create(create), envelope, expectedVersion)
-        return try await campaignResponse(outcome.campaignID, version: outcome.version, status: .created)
+        return try await campaignResponse(outcome, status: .created)
     }
 
     private func command(
@@ -134,20 +136,24 @@ struct CampaignRoutes {
         let campaignID = try pathID(context, "campaignId", CampaignID.init)
         let envelope = try envelope(request, context, principal)
         let expectedVersion = try ETag.expectedVersion(ifMatch: request.headers[.ifMatch])
-        let command = try decode(campaignID, try await body(request))
+        let payload = try await body(request)
+        let command = try decode(campaignID, payload)
         if principal.role == .campaignManager {
             let (campaign, _) = try await load(campaignID)
             try checkOwner(campaign.ownerID, principal)
         }
+        try await claimIdempotencyKey(request, envelope, payload)
         let outcome = try await handle(command, envelope, expectedVersion)
-        return try await campaignResponse(campaignID, version: outcome.version, status: status)
+        return try await campaignResponse(outcome, status: status)
     }
 
     private func bulkBuy(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let principal = try authorize(context, .command)
         let envelope = try envelope(request, context, principal)
-        let items = try CommandBodies.bulkBuy(required(try await body(request)))
+        let payload = try await body(request)
+        let items = try CommandBodies.bulkBuy(required(payload))
         for item in items { try checkOwner(item.campaign.ownerID, principal) }
+        try await claimIdempotencyKey(request, envelope, payload)
         let outcomes: [CommandOutcome]
         do {
             outcomes = try await services.handler.bulkBuy(items, envelope: envelope)
@@ -184,9 +190,15 @@ struct CampaignRoutes {
         return Problem(error)
     }
 
-    /// The campaign as the command left it: rebuilt from the events up to the command's
-    /// version, so a retry with the same Idempotency-Key gets the same body.
-    private func campaignResponse(_ id: CampaignID, version: Int, status: HTTPResponse.Status) async throws -> Response {
+    /// The campaign as the command left it. The handler holds it when it decided the
+    /// command; a retry's is rebuilt from the events up to the first answer's version, so a
+    /// retry with the same Idempotency-Key gets the same body without reading the log twice
+    /// on the common path.
+    private func campaignResponse(_ outcome: CommandOutcome, status: HTTPResponse.Status) async throws -> Response {
+        if let campaign = outcome.campaign, campaign.version == outcome.version {
+            return try Responses.json(campaign, status: status, version: outcome.version)
+        }
+        let id = outcome.campaignID, version = outcome.version
         let snapshot: CampaignSnapshot?
         do {
             snapshot = try await services.audit.state(of: id, at: .version(version))
@@ -347,7 +359,8 @@ struct CampaignRoutes {
     }
 
     /// The command id: from `Idempotency-Key`, scoped to the key holder and the route so
-    /// that two callers, or one key reused on another campaign, never share an outcome.
+    /// that two callers, or one key reused on another campaign, never share an outcome. The
+    /// body is tied to the key apart from this (`claimIdempotencyKey`), once it is read.
     private func envelope(_ request: Request, _ context: APIRequestContext, _ principal: Principal) throws(Problem) -> CommandEnvelope {
         let commandID: String
         if let key = request.headers[.idempotencyKey] {
@@ -360,6 +373,15 @@ struct CampaignRoutes {
             commandID = "http:" + UUID().uuidString.lowercased()
         }
         return CommandEnvelope(commandID: commandID, correlationID: context.correlationID, actor: principal.actor, issuedAt: services.clock())
+    }
+
+    /// Ties the caller's `Idempotency-Key` to this request's body, once the request is
+    /// known to be well formed and allowed: a key reused with another body is 422 and the
+    /// command is not handled. Refusals before this point leave the key unused, so a
+    /// corrected request may still take it.
+    private func claimIdempotencyKey(_ request: Request, _ envelope: CommandEnvelope, _ body: JSONReader?) async throws(Problem) {
+        guard request.headers[.idempotencyKey] != nil else { return }
+        try await services.idempotencyKeys.claim(envelope.commandID, fingerprint: IdempotencyKeys.fingerprint(body))
     }
 
     private func body(_ request: Request) async throws -> JSONReader? {

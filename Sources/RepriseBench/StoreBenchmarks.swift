@@ -36,17 +36,10 @@ public struct StoreBenchmarks: Sendable {
         ).postgres()
         func baseline(_ name: String) -> BenchResult? { drivers.first { $0.name == name } }
 
-        let schema = "bench_store_\(UInt32.random(in: 0...UInt32.max))"
-        let url = options.postgresURL + (options.postgresURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D" + schema
-        try await ScratchSchema.withConnection(url: options.postgresURL, logger: logger) {
-            try await $0.simpleQuery("CREATE SCHEMA \(schema)")
-        }
-        do {
-            try await ScratchSchema.withConnection(url: url, logger: logger) { connection in
-                let runner = MigrationRunner(migrations: try Migration.load(from: options.migrationsDirectory), logger: logger)
-                try await runner.migrate(on: connection)
-            }
-            let results = try await PostgresConnectionPool.withPool(
+        let results = try await MigratedScratchSchema.with(
+            url: options.postgresURL, migrationsDirectory: options.migrationsDirectory, prefix: "bench_store", logger: logger
+        ) { url in
+            try await PostgresConnectionPool.withPool(
                 configuration: PostgresConfiguration(url: url), maxConnections: 64, logger: logger
             ) { pool in
                 let store = PostgresEventStore(pool: pool, logger: logger)
@@ -56,27 +49,20 @@ public struct StoreBenchmarks: Sendable {
                     (16, options.count(8_000), DriverBenchmarks.Name.insertSixteenConnections),
                     (64, options.count(12_800), DriverBenchmarks.Name.insertSixteenConnections),
                 ] {
-                    results.append(try await singleEventAppends(store, writers: writers, appends: appends, baseline: baseline(raw)))
+                    results.append(try await Self.singleEventAppends(store, writers: writers, appends: appends, baseline: baseline(raw)))
                 }
                 results.append(try await hundredEventAppends(store, appends: options.count(500), baseline: baseline(DriverBenchmarks.Name.copy)))
                 results.append(try await readWholeLog(store, baseline: baseline(DriverBenchmarks.Name.keysetRead)))
                 return results
             }
-            try await ScratchSchema.withConnection(url: options.postgresURL, logger: logger) {
-                try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE")
-            }
-            return drivers + results
-        } catch {
-            _ = try? await ScratchSchema.withConnection(url: options.postgresURL, logger: logger) {
-                try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE")
-            }
-            throw error
         }
+        return drivers + results
     }
 
     /// Commands that append one event each to a stream of their own writer, at an exact
-    /// expected version: the common case of the command API.
-    private func singleEventAppends(
+    /// expected version: the common case of the command API. `bench api` measures its
+    /// commands against this figure.
+    static func singleEventAppends(
         _ store: PostgresEventStore, writers: Int, appends: Int, baseline: BenchResult?
     ) async throws -> BenchResult {
         let perWriter = max(1, appends / writers)
@@ -164,5 +150,36 @@ public struct StoreBenchmarks: Sendable {
 
     private static func event(_ index: Int) -> NewEvent {
         NewEvent(eventID: eventIDs.next(), type: "delivery.reported", schemaVersion: 1, data: Array(Payload.json(index).utf8))
+    }
+}
+
+/// A throwaway schema with the repository's migrations applied, dropped afterwards.
+enum MigratedScratchSchema {
+    /// Creates and migrates `<prefix>_<random>`, runs `body` with a URL whose connections
+    /// use it, then drops it (also when `body` throws).
+    static func with<R: Sendable>(
+        url: String, migrationsDirectory: String, prefix: String, logger: Logger, _ body: (String) async throws -> R
+    ) async throws -> R {
+        let schema = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
+        let scratchURL = url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D" + schema
+        try await ScratchSchema.withConnection(url: url, logger: logger) {
+            try await $0.simpleQuery("CREATE SCHEMA \(schema)")
+        }
+        do {
+            try await ScratchSchema.withConnection(url: scratchURL, logger: logger) { connection in
+                let runner = MigrationRunner(migrations: try Migration.load(from: migrationsDirectory), logger: logger)
+                try await runner.migrate(on: connection)
+            }
+            let result = try await body(scratchURL)
+            try await ScratchSchema.withConnection(url: url, logger: logger) {
+                try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE")
+            }
+            return result
+        } catch {
+            _ = try? await ScratchSchema.withConnection(url: url, logger: logger) {
+                try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE")
+            }
+            throw error
+        }
     }
 }

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed on this machine; prints a table, or JSON with --json.",
-        subcommands: [BenchDriversCommand.self, BenchStoreCommand.self, BenchPipelineCommand.self]
+        subcommands: [BenchDriversCommand.self, BenchStoreCommand.self, BenchAPICommand.self, BenchPipelineCommand.self]
     )
 }
 
@@ -69,6 +69,58 @@ struct BenchStoreCommand: AsyncParsableCommand {
             logger: options.makeLogger(label: "reprise.bench")
         )
         try bench.print(BenchReport(benchmark: "store", results: try await benchmarks.run()))
+    }
+}
+
+struct BenchAPICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "The HTTP command API in this process over keep-alive connections: mixed and single-event commands, "
+            + "the GET /health/live floor and the store's single-event appends, at each concurrency."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var bench: BenchOptions
+
+    @Option(name: .customLong("migrations-dir"), help: "Folder of NNNN_name.sql files [env: REPRISE_MIGRATIONS_DIR]")
+    var migrationsDirectory: String?
+
+    @Option(help: "Seconds each figure runs (times --scale).")
+    var seconds: Double = 3
+
+    @Option(help: "Comma-separated connection counts; each gets its own round of figures.")
+    var connections: String = "16,64"
+
+    @Option(name: .customLong("pool-size"), help: "The server's PostgreSQL connections.")
+    var poolSize: Int = 16
+
+    @Flag(inversion: .prefixedNo, help: "Send an Idempotency-Key with every command.")
+    var idempotencyKeys = true
+
+    func validate() throws {
+        guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be above 0 and at most 600") }
+        guard !connectionCounts.isEmpty else { throw ValidationError("--connections must list whole numbers from 1 to 1024, e.g. 16,64") }
+        guard (1...1_000).contains(poolSize) else { throw ValidationError("--pool-size must be from 1 to 1000") }
+    }
+
+    private var connectionCounts: [Int] {
+        let counts = connections.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard counts.allSatisfy({ $0.map { (1...1_024).contains($0) } ?? false }) else { return [] }
+        return counts.compactMap { $0 }
+    }
+
+    func run() async throws {
+        let options = try common.resolve()
+        let directory = SettingsResolver(environment: ProcessInfo.processInfo.environment)
+            .resolve(Settings.migrationsDirectory, flag: migrationsDirectory).value
+        let benchmarks = APIBenchmarks(
+            options: .init(
+                postgresURL: options.postgresURL.value, migrationsDirectory: directory, secondsPerFigure: seconds * bench.scale,
+                concurrencies: connectionCounts, poolSize: poolSize, idempotencyKeys: idempotencyKeys
+            ),
+            logger: options.makeLogger(label: "reprise.bench")
+        )
+        try bench.print(BenchReport(benchmark: "api", results: try await benchmarks.run()))
     }
 }
 

@@ -107,7 +107,8 @@ struct ServeCommand: AsyncParsableCommand {
                     handler: CampaignCommandHandler(store: store, logger: logger), audit: CampaignAudit(store: store),
                     directory: CampaignDirectory(store: store),
                     keyring: keyring, readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
-                    bodyLimit: configuration.bodyLimit, logger: logger, metrics: APIMetrics(registry: registry)
+                    idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: configuration.bodyLimit, logger: logger,
+                    metrics: APIMetrics(registry: registry)
                 )
             ))
         }

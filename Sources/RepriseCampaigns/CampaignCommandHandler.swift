@@ -30,6 +30,17 @@ public struct CommandOutcome: Sendable {
     public let events: [CampaignEvent]
     /// True when the command id had been handled before; nothing new was appended.
     public let isDuplicate: Bool
+    /// The campaign at `version`, when the handler decided the command and so already holds
+    /// it; nil for a retry (rebuild it from the log at `version` then).
+    public let campaign: Campaign?
+
+    init(campaignID: CampaignID, version: Int, events: [CampaignEvent], isDuplicate: Bool, campaign: Campaign? = nil) {
+        self.campaignID = campaignID
+        self.version = version
+        self.events = events
+        self.isDuplicate = isDuplicate
+        self.campaign = campaign
+    }
 }
 
 /// Decides campaign commands against their history and appends the events.
@@ -92,7 +103,7 @@ public struct CampaignCommandHandler: Sendable {
                 throw CommandError.rejected(error)
             }
             guard !events.isEmpty else {
-                return CommandOutcome(campaignID: campaignID, version: version, events: [], isDuplicate: false)
+                return CommandOutcome(campaignID: campaignID, version: version, events: [], isDuplicate: false, campaign: state)
             }
             let request = AppendRequest(
                 commandID: envelope.commandID,
@@ -106,10 +117,12 @@ public struct CampaignCommandHandler: Sendable {
             do {
                 let result = try await store.append(request)
                 let newVersion = result.streams.first?.version ?? version
-                return CommandOutcome(
-                    campaignID: campaignID, version: newVersion,
-                    events: result.isDuplicate ? [] : events, isDuplicate: result.isDuplicate
-                )
+                guard !result.isDuplicate else {
+                    return CommandOutcome(campaignID: campaignID, version: newVersion, events: [], isDuplicate: true)
+                }
+                var after = state
+                for event in events { Campaign.apply(event, to: &after) }
+                return CommandOutcome(campaignID: campaignID, version: newVersion, events: events, isDuplicate: false, campaign: after)
             } catch where error.code == .wrongExpectedVersion {
                 if expectedVersion != nil {
                     throw CommandError(.versionMismatch, error.message, actualVersion: error.actualVersion)

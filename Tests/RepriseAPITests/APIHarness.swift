@@ -7,6 +7,7 @@ import Postgres
 import RepriseAPI
 import RepriseCampaigns
 import RepriseDomain
+import RepriseEventLog
 import RepriseEventStore
 import RepriseMigrations
 import RepriseTestSupport
@@ -40,22 +41,37 @@ struct APIHarness: Sendable {
     static let now: Timestamp = "2026-11-21T12:00:00Z"
     static let bodyLimit = 64 * 1024
 
-    static func with(_ body: @Sendable (APIHarness) async throws -> Void) async throws {
+    /// `storeOfServer` puts something in front of the real store the server's handler
+    /// appends through (the conflict tests use it to let a rival writer in at a chosen moment).
+    static func with(
+        storeOfServer: @escaping @Sendable (PostgresEventStore) -> any EventStore = { $0 },
+        _ body: @Sendable (APIHarness) async throws -> Void
+    ) async throws {
         try await MigratedDatabase.with { pool, database in
-            let store = PostgresEventStore(pool: pool, logger: database.logger)
-            let handler = CampaignCommandHandler(store: store, logger: database.logger)
-            let services = APIServices(
-                handler: handler, audit: CampaignAudit(store: store), directory: CampaignDirectory(store: store), keyring: keyring,
-                readiness: ReadinessCheck(
-                    pool: pool, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations), logger: database.logger
-                ),
-                bodyLimit: bodyLimit, logger: database.logger, clock: { now }
+            try await serve(
+                pool: pool, logger: database.logger, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations),
+                storeOfServer: storeOfServer, body
             )
-            let routes = APIRouter.build(services).routes
-            let app = buildApplication(configuration: APIConfiguration(host: "127.0.0.1", port: 0), services: services)
-            try await app.test(.live) { client in
-                try await body(APIHarness(client: client, handler: handler, store: store, pool: pool, routes: routes))
-            }
+        }
+    }
+
+    /// The server on `pool`, whatever that pool reaches; ready when `migrations` are applied.
+    static func serve(
+        pool: PostgresConnectionPool, logger: Logger, migrations: [Migration],
+        storeOfServer: @Sendable (PostgresEventStore) -> any EventStore = { $0 },
+        _ body: @Sendable (APIHarness) async throws -> Void
+    ) async throws {
+        let store = PostgresEventStore(pool: pool, logger: logger)
+        let handler = CampaignCommandHandler(store: storeOfServer(store), logger: logger)
+        let services = APIServices(
+            handler: handler, audit: CampaignAudit(store: store), directory: CampaignDirectory(store: store), keyring: keyring,
+            readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
+            idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: bodyLimit, logger: logger, clock: { now }
+        )
+        let routes = APIRouter.build(services).routes
+        let app = buildApplication(configuration: APIConfiguration(host: "127.0.0.1", port: 0), services: services)
+        try await app.test(.live) { client in
+            try await body(APIHarness(client: client, handler: handler, store: store, pool: pool, routes: routes))
         }
     }
 

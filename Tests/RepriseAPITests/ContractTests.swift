@@ -1,12 +1,15 @@
 import Foundation
+import HTTPTypes
 import RepriseAPI
+import RepriseDomain
 import RepriseTestSupport
 import Testing
 
-/// The server and `schemas/openapi.yaml` describe the same routes.
+/// The server and `schemas/openapi.yaml` describe the same API: the same routes, and the
+/// bodies the server sends and takes are the ones the document's schemas describe.
 @Suite struct ContractTests {
     @Test func everyRegisteredRouteIsDocumentedAndNoOther() async throws {
-        let documented = try Self.documentedRoutes()
+        let documented = try OpenAPIContract.load().routes
         try await APIHarness.with { api in
             let registered = Set(api.routes.map(\.description))
             #expect(registered == documented, "only registered: \(registered.subtracting(documented)); only documented: \(documented.subtracting(registered))")
@@ -14,26 +17,237 @@ import Testing
         }
     }
 
-    /// `METHOD /path` for every operation under `paths:`. The document is written in one
-    /// regular layout (paths at two spaces, methods at four), which this reads without a
-    /// YAML library.
-    static func documentedRoutes() throws -> Set<String> {
+    /// Every route is called at least once with success, and the problems a client can
+    /// meet are provoked; each answer's body must match the schema the document gives for
+    /// its route, status and media type, and each request body sent to succeed must match
+    /// the operation's request schema.
+    @Test func responseAndRequestBodiesMatchTheDocumentedSchemas() async throws {
+        let contract = try OpenAPIContract.load()
+        try await APIHarness.with { api in
+            var exchange = ContractExchange(api: api, contract: contract)
+            let budget = #"{"budget":{"amountMinor":2000000,"currency":"EUR"}}"#
+
+            try await exchange.check(.get, "/health/live", key: nil, status: 200)
+            try await exchange.check(.get, "/health/ready", key: nil, status: 200)
+            try await exchange.check(.post, "/campaigns", json: Bodies.create("cmp-1"), status: 201)
+            try await exchange.check(.post, "/campaigns/cmp-1/subcampaigns", json: Bodies.subcampaign, status: 201)
+            try await exchange.check(
+                .post, "/campaigns/cmp-1/subcampaigns/sub-1/change-targeting",
+                json: #"{"targeting":{"markets":["SE"],"surfaces":["home"],"segments":["superfans"]}}"#, status: 200
+            )
+            try await exchange.check(
+                .post, "/campaigns/cmp-1/subcampaigns/sub-1/change-price", json: #"{"pricing":{"model":"cpc","amountMinor":30}}"#, status: 200
+            )
+            try await exchange.check(
+                .post, "/campaigns/cmp-1/subcampaigns/sub-1/change-budget-bounds",
+                json: #"{"shareBounds":{"minimumBasisPoints":1000,"maximumBasisPoints":9000}}"#, status: 200
+            )
+            try await exchange.check(.post, "/campaigns/cmp-1/subcampaigns/sub-1/pause", status: 200)
+            try await exchange.check(.post, "/campaigns/cmp-1/subcampaigns/sub-1/resume", json: "{}", status: 200)
+            try await exchange.check(.post, "/campaigns/cmp-1/activate", status: 200)
+            try await exchange.check(.post, "/campaigns/cmp-1/change-budget", json: budget, status: 200)
+            try await exchange.check(
+                .post, "/campaigns/cmp-1/change-flight",
+                json: #"{"flight":{"start":"2026-12-01T00:00:00Z","end":"2027-01-31T00:00:00Z"}}"#, status: 200
+            )
+            try await exchange.check(.post, "/campaigns/cmp-1/delivery-reports", key: APIHarness.Key.reporter, json: Bodies.report("r-1"), status: 201)
+            try await exchange.check(.post, "/campaigns/cmp-1/pause", status: 200)
+            try await exchange.check(.post, "/campaigns/cmp-1/resume", status: 200)
+            try await exchange.check(.get, "/campaigns/cmp-1", status: 200)
+            try await exchange.check(.get, "/campaigns/cmp-1/history", key: APIHarness.Key.auditor, status: 200)
+            try await exchange.check(.get, "/campaigns/cmp-1/state?asOf=v2", status: 200)
+
+            let bulkItem = { (id: String) in
+                Bodies.create(id).dropLast() + #","subcampaigns":[\#(Bodies.subcampaign)],"activate":true}"#
+            }
+            try await exchange.check(.post, "/campaigns/bulk-buys", json: #"{"items":[\#(bulkItem("cmp-2")),\#(bulkItem("cmp-3"))]}"#, status: 201)
+            try await exchange.check(.get, "/campaigns?limit=2", status: 200)
+            try await exchange.check(.get, "/campaigns?ownerId=label-7&status=active&after=cmp-2", key: APIHarness.Key.manager, status: 200)
+            try await exchange.check(
+                .post, "/campaigns/cmp-2/subcampaigns",
+                json: #"{"id":"sub-2","targeting":{"markets":["SE"],"surfaces":["home"],"segments":["superfans"]},"pricing":{"model":"cpm","amountMinor":100},"shareBounds":{"maximumBasisPoints":5000},"promotedItem":{"kind":"creative","id":"cr-1"}}"#,
+                status: 201
+            )
+            try await exchange.check(.post, "/campaigns/cmp-2/subcampaigns/sub-2/remove", status: 200)
+            try await exchange.check(.post, "/campaigns/cmp-3/cancel", status: 200)
+            try await exchange.check(.get, "/metrics", key: nil, status: 200)
+
+            // Problems, each through a documented route where there is one.
+            try await exchange.check(.post, "/campaigns/cmp-1/change-budget", json: #"{"budget": "#, status: 400, sendsInvalidBody: true)
+            try await exchange.check(.post, "/campaigns/cmp-1/change-budget", json: #"{"budget":{"currency":"EUR"}}"#, status: 400, sendsInvalidBody: true)
+            try await exchange.check(.get, "/campaigns/cmp-1", key: nil, status: 401)
+            try await exchange.check(.post, "/campaigns/cmp-1/change-budget", key: APIHarness.Key.reporter, json: budget, status: 403)
+            try await exchange.check(.get, "/campaigns/cmp-404", status: 404)
+            try await exchange.check(.get, "/campaigns/cmp-1/nothing-here", status: 404)
+            try await exchange.check(.post, "/campaigns/cmp-1/activate", status: 409)
+            try await exchange.check(.post, "/campaigns/cmp-1/change-budget", json: budget, headers: ["If-Match": "\"1\""], status: 412)
+            try await exchange.check(
+                .post, "/campaigns/cmp-1/change-budget",
+                json: #"{"budget":{"amountMinor":5,"currency":"EUR"},"pad":""# + String(repeating: "x", count: APIHarness.bodyLimit) + #""}"#,
+                status: 413, sendsInvalidBody: true
+            )
+            try await exchange.check(
+                .post, "/campaigns/cmp-1/change-budget", json: "budget=5", headers: ["Content-Type": "text/plain"], status: 415,
+                sendsInvalidBody: true
+            )
+            try await exchange.check(.post, "/campaigns/cmp-1/change-budget", json: #"{"budget":{"amountMinor":0,"currency":"EUR"}}"#, status: 422)
+            try await exchange.check(
+                .post, "/campaigns/bulk-buys", json: #"{"items":[\#(Bodies.create("cmp-4", budget: "0"))]}"#, status: 422
+            )
+            let key = ["Idempotency-Key": "contract-key"]
+            try await exchange.check(.post, "/campaigns/cmp-1/change-budget", json: budget, headers: key, status: 200)
+            try await exchange.check(
+                .post, "/campaigns/cmp-1/change-budget", json: #"{"budget":{"amountMinor":3000000,"currency":"EUR"}}"#, headers: key, status: 422
+            )
+
+            let succeeded = exchange.operationsAnsweredWithSuccess
+            #expect(succeeded == contract.routes, "routes never answered with success here: \(contract.routes.subtracting(succeeded))")
+        }
+    }
+
+    /// The valid request bodies the tests send match the request schemas, and the ones the
+    /// server refuses for their shape do not: the document is no looser and no stricter.
+    @Test func requestSchemasAgreeWithTheServerOnShape() throws {
+        let contract = try OpenAPIContract.load()
+        let valid: [(String, String)] = [
+            ("POST /campaigns", Bodies.create("cmp-1")),
+            ("POST /campaigns/{campaignId}/subcampaigns", Bodies.subcampaign),
+            ("POST /campaigns/{campaignId}/delivery-reports", Bodies.report("r-1")),
+            ("POST /campaigns/{campaignId}/pause", "{}"),
+        ]
+        for (route, body) in valid {
+            #expect(try contract.requestErrors(route, body: JSONValue.parse(body)) == [], "\(route)")
+        }
+        let refusedForShape: [(String, String)] = [
+            ("POST /campaigns", #"{"campaignId":"cmp-1"}"#),
+            ("POST /campaigns", String(Bodies.create("cmp-1").dropLast()) + #","extra":1}"#),
+            ("POST /campaigns/{campaignId}/change-budget", #"{"budget":{"amountMinor":"ten","currency":"EUR"}}"#),
+            ("POST /campaigns/{campaignId}/change-budget", #"{"budget":{"amountMinor":5,"currency":"EUR","tax":1}}"#),
+            ("POST /campaigns/{campaignId}/change-budget", #"{"budget":{"amountMinor":1.5,"currency":"EUR"}}"#),
+            ("POST /campaigns/{campaignId}/subcampaigns/{subcampaignId}/change-budget-bounds", #"{"shareBounds":{"minimumBasisPoints":10001}}"#),
+            ("POST /campaigns/{campaignId}/pause", #"{"now":true}"#),
+            ("POST /campaigns/bulk-buys", #"{"items":[]}"#),
+        ]
+        for (route, body) in refusedForShape {
+            #expect(try contract.requestErrors(route, body: JSONValue.parse(body)) != [], "\(route) \(body)")
+        }
+    }
+}
+
+/// Sends requests and holds each answer against the document.
+struct ContractExchange {
+    private let api: APIHarness
+    private let contract: OpenAPIContract
+    private(set) var operationsAnsweredWithSuccess: Set<String> = []
+
+    init(api: APIHarness, contract: OpenAPIContract) {
+        self.api = api
+        self.contract = contract
+    }
+
+    mutating func check(
+        _ method: HTTPRequest.Method, _ path: String, key: String? = APIHarness.Key.admin, json: String? = nil,
+        headers: [String: String] = [:], status: Int, sendsInvalidBody: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let route = contract.route(method.rawValue, path)
+        if let json, !sendsInvalidBody, let route {
+            #expect(try contract.requestErrors(route, body: JSONValue.parse(json)) == [], "request to \(path)", sourceLocation: sourceLocation)
+        }
+        let reply = try await api.send(method, path, key: key, json: json, headers: headers)
+        #expect(reply.status == status, "\(method) \(path): \(reply.body)", sourceLocation: sourceLocation)
+        let errors = try contract.responseErrors(route, status: reply.status, contentType: reply.contentType, body: reply.body)
+        #expect(errors == [], "\(method) \(path) → \(reply.status): \(reply.body)", sourceLocation: sourceLocation)
+        if let route, (200..<300).contains(reply.status) { operationsAnsweredWithSuccess.insert(route) }
+    }
+}
+
+/// `schemas/openapi.yaml`, read, and the questions the contract tests ask of it.
+struct OpenAPIContract: Sendable {
+    let document: JSONValue
+    let schemas: JSONSchemaValidator
+
+    static func load() throws -> OpenAPIContract {
         let url = URL(fileURLWithPath: MigratedDatabase.repositoryMigrations).deletingLastPathComponent()
             .appendingPathComponent("schemas/openapi.yaml")
-        let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
-        var routes = Set<String>()
-        var inPaths = false
-        var path: String?
-        for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
-            if !line.hasPrefix(" "), !line.isEmpty { inPaths = line == "paths:"; continue }
-            guard inPaths else { continue }
-            if line.hasPrefix("  /"), !line.hasPrefix("   "), line.hasSuffix(":") {
-                path = String(line.dropFirst(2).dropLast())
-            } else if line.hasPrefix("    "), !line.hasPrefix("     "), let path {
-                let name = line.trimmingCharacters(in: .whitespaces).dropLast()
-                if methods.contains(String(name)) { routes.insert("\(name.uppercased()) \(path)") }
+        let document = try YAMLSubsetReader.parse(try String(contentsOf: url, encoding: .utf8))
+        return OpenAPIContract(document: document, schemas: try JSONSchemaValidator(document: document, schemasAt: "#/components/schemas"))
+    }
+
+    static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
+
+    /// `METHOD /template` for every operation under `paths`.
+    var routes: Set<String> {
+        guard case .object(let paths)? = document["paths"] else { return [] }
+        return Set(paths.flatMap { template, item -> [String] in
+            guard case .object(let members) = item else { return [] }
+            return members.keys.filter(Self.methods.contains).map { "\($0.uppercased()) \(template)" }
+        })
+    }
+
+    /// The documented route a request goes to: its template, literal segments preferred.
+    func route(_ method: String, _ path: String) -> String? {
+        let segments = path.split(separator: "?", maxSplits: 1)[0].split(separator: "/", omittingEmptySubsequences: false)
+        let candidates = routes.compactMap { route -> (String, Int)? in
+            let parts = route.split(separator: " ", maxSplits: 1)
+            guard parts[0] == method else { return nil }
+            let template = parts[1].split(separator: "/", omittingEmptySubsequences: false)
+            guard template.count == segments.count else { return nil }
+            var literal = 0
+            for (expected, actual) in zip(template, segments) {
+                if expected.hasPrefix("{") { continue }
+                guard expected == actual else { return nil }
+                literal += 1
             }
+            return (route, literal)
         }
-        return routes
+        return candidates.max { $0.1 < $1.1 }?.0
+    }
+
+    private func operation(_ route: String) -> JSONValue? {
+        let parts = route.split(separator: " ", maxSplits: 1)
+        return document["paths"]?[String(parts[1])]?[parts[0].lowercased()]
+    }
+
+    /// Follows a `$ref` within the document, if `value` is one.
+    private func dereferenced(_ value: JSONValue?) -> JSONValue? {
+        guard case .string(let ref)? = value?["$ref"] else { return value }
+        return JSONSchemaValidator.resolve(ref, in: document)
+    }
+
+    func requestErrors(_ route: String, body: JSONValue) throws -> [String] {
+        guard let operation = operation(route) else { return ["\(route) is not documented"] }
+        guard let schema = dereferenced(operation["requestBody"])?["content"]?["application/json"]?["schema"] else {
+            return ["\(route) documents no application/json request body"]
+        }
+        return try schemas.errors(in: body, against: schema)
+    }
+
+    /// How the answer disagrees with the document. A request that matched no route must
+    /// still be a problem document.
+    func responseErrors(_ route: String?, status: Int, contentType: String?, body: String) throws -> [String] {
+        let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard let route else {
+            guard mediaType == Problem.mediaType else { return ["an unrouted answer is \(mediaType), not a problem"] }
+            return try schemas.errors(in: JSONValue.parse(body), against: .object(["$ref": .string("#/components/schemas/Problem")]))
+        }
+        guard let responses = operation(route)?["responses"] else { return ["\(route) documents no responses"] }
+        guard let response = dereferenced(responses[String(status)] ?? responses["default"]) else {
+            return ["\(route) documents no \(status) answer and no default"]
+        }
+        guard case .object(let content)? = response["content"] else {
+            return body.isEmpty ? [] : ["\(route) \(status) documents no body, but one came"]
+        }
+        guard let media = content[mediaType] else {
+            return ["\(route) \(status) is \(mediaType), documented: \(content.keys.sorted())"]
+        }
+        guard let schema = media["schema"] else { return [] }
+        let instance: JSONValue = mediaType.hasSuffix("json") ? try JSONValue.parse(body) : .string(body)
+        return try schemas.errors(in: instance, against: schema)
+    }
+}
+
+extension JSONValue {
+    static func parse(_ text: String) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import RepriseDomain
 import Testing
 
 @Suite struct RetryTests {
@@ -29,6 +31,86 @@ import Testing
             #expect(fresh.status == 409)
             #expect(fresh.problemType == "campaign_already_exists")
         }
+    }
+
+    @Test func aKeyReusedWithAnotherBodyIsRefusedAndAppendsNothing() async throws {
+        try await APIHarness.with { api in
+            let key = ["Idempotency-Key": "create-once"]
+            let first = try await api.send(.post, "/campaigns", json: Bodies.create("cmp-1"), headers: key)
+            first.expectStatus(201)
+
+            let reused = try await api.send(.post, "/campaigns", json: Bodies.create("cmp-1", budget: "2000000"), headers: key)
+            reused.expectStatus(422)
+            #expect(reused.contentType == "application/problem+json")
+            #expect(reused.problemType == "idempotency_key_reused")
+            #expect(reused.problemField == "Idempotency-Key")
+            // Another campaign under the same key is just as much another request.
+            let otherCampaign = try await api.send(.post, "/campaigns", json: Bodies.create("cmp-2"), headers: key)
+            otherCampaign.expectStatus(422)
+            #expect(try await api.version("cmp-1") == 1)
+            #expect(try await api.version("cmp-2") == 0)
+            #expect(try await api.eventCount() == 1)
+
+            // The same document, reformatted with its members in another order, is the same
+            // request: the first answer comes back.
+            let reformatted = try await api.send(
+                .post, "/campaigns", json: Self.reordered(Bodies.create("cmp-1")), headers: key
+            )
+            #expect(reformatted.status == 201)
+            #expect(reformatted.body == first.body)
+
+            // On a campaign command: the budget changed once, the reuse with another amount refused.
+            let budget = ["Idempotency-Key": "budget-once"]
+            try await api.send(.post, "/campaigns/cmp-1/change-budget", json: #"{"budget":{"amountMinor":3000000,"currency":"EUR"}}"#, headers: budget)
+                .expectStatus(200)
+            let otherAmount = try await api.send(
+                .post, "/campaigns/cmp-1/change-budget", json: #"{"budget":{"amountMinor":4000000,"currency":"EUR"}}"#, headers: budget
+            )
+            otherAmount.expectStatus(422)
+            #expect(otherAmount.problemType == "idempotency_key_reused")
+            #expect(try await api.version("cmp-1") == 2)
+        }
+    }
+
+    @Test func aRequestRefusedBeforeItsKeyIsTakenLeavesTheKeyFree() async throws {
+        try await APIHarness.with { api in
+            let key = ["Idempotency-Key": "fix-and-retry"]
+            let malformed = try await api.send(.post, "/campaigns", json: #"{"campaignId":"cmp-1"}"#, headers: key)
+            malformed.expectStatus(400)
+            let corrected = try await api.send(.post, "/campaigns", json: Bodies.create("cmp-1"), headers: key)
+            corrected.expectStatus(201)
+            #expect(try await api.eventCount() == 1)
+        }
+    }
+
+    @Test func concurrentFirstUsesOfOneKeyWithTwoBodiesAppendOneOfThem() async throws {
+        try await APIHarness.with { api in
+            let replies = try await withThrowingTaskGroup(of: (String, Reply).self) { group in
+                for index in 0..<8 {
+                    let id = index % 2 == 0 ? "cmp-a" : "cmp-b"
+                    group.addTask {
+                        (id, try await api.postOnOwnConnection("/campaigns", json: Bodies.create(id), headers: ["Idempotency-Key": "raced"]))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let winners = Set(replies.filter { $0.1.status == 201 }.map(\.0))
+            #expect(winners.count == 1)
+            for (id, reply) in replies where !winners.contains(id) {
+                #expect(reply.status == 422)
+                #expect(reply.problemType == "idempotency_key_reused")
+            }
+            #expect(try await api.eventCount() == 1)
+        }
+    }
+
+    /// The same JSON document with its top-level members in reverse order and spaces added.
+    static func reordered(_ json: String) -> String {
+        guard case .object(let members) = (try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))) ?? .null else { return json }
+        let parts = members.keys.sorted().reversed().map { key in
+            "\"\(key)\" : " + String(decoding: (try? JSONEncoder().encode(members[key]!)) ?? Data(), as: UTF8.self)
+        }
+        return "{ " + parts.joined(separator: ", ") + " }"
     }
 
     @Test func concurrentRetriesAppendOnce() async throws {

@@ -17,7 +17,7 @@ import Testing
             let server = Process()
             server.executableURL = RepriseBinary.url
             server.arguments = [
-                "serve", "--http-port", "\(port)", "--api-keys-file", keysFile.path, "--postgres-url", database.url,
+                "serve", "--components", "api", "--http-port", "\(port)", "--api-keys-file", keysFile.path, "--postgres-url", database.url,
                 "--migrations-dir", MigratedDatabase.repositoryMigrations, "--log-level", "warning",
             ]
             server.standardOutput = FileHandle.nullDevice

@@ -7,8 +7,11 @@ import RepriseDomain
 /// schema can never look stricter than what is enforced. Supported: type (with type arrays
 /// for nullable), properties, required, additionalProperties, enum, const, pattern,
 /// minimum, maximum, minLength, maxLength, items, minItems, maxItems, uniqueItems, `$ref`
-/// to `#/$defs/…`, oneOf, anyOf; `format`, titles, descriptions and ids are annotations.
-public struct JSONSchemaValidator {
+/// (a JSON pointer into the same document: `#/$defs/…`, or `#/components/schemas/…` in an
+/// OpenAPI document), oneOf, anyOf, allOf, and `unevaluatedProperties: false` (members
+/// not named by `properties` here or in the schemas `allOf` and `$ref` bring in);
+/// `format`, `default`, examples, titles, descriptions and ids are annotations.
+public struct JSONSchemaValidator: Sendable {
     public struct UnsupportedSchema: Error, CustomStringConvertible {
         public var description: String
         public init(description: String) { self.description = description }
@@ -16,17 +19,33 @@ public struct JSONSchemaValidator {
 
     private static let assertions: Set<String> = [
         "type", "properties", "required", "additionalProperties", "enum", "const", "pattern", "minimum", "maximum",
-        "minLength", "maxLength", "items", "minItems", "maxItems", "uniqueItems", "$ref", "oneOf", "anyOf",
+        "minLength", "maxLength", "items", "minItems", "maxItems", "uniqueItems", "$ref", "oneOf", "anyOf", "allOf",
+        "unevaluatedProperties",
     ]
     private static let annotations: Set<String> = [
-        "$schema", "$id", "$defs", "$comment", "title", "description", "format", "examples",
+        "$schema", "$id", "$defs", "$comment", "title", "description", "format", "examples", "default",
     ]
 
     public let root: JSONValue
+    /// Where `errors(in:)` starts: the root, or a schema inside a larger document.
+    private let start: JSONValue
 
     public init(schema: JSONValue) throws {
         root = schema
+        start = schema
         try Self.checkKeywords(schema, path: "#")
+    }
+
+    /// The schemas of a document that is not itself a schema (OpenAPI's
+    /// `#/components/schemas`): each member of the object at `schemasAt` is checked as a
+    /// schema, and `errors(in:schemaAt:)` validates against any schema in the document.
+    public init(document: JSONValue, schemasAt pointer: String) throws {
+        root = document
+        start = .bool(true)
+        guard case .object(let schemas)? = Self.resolve(pointer, in: document) else {
+            throw UnsupportedSchema(description: "\(pointer) is not an object of schemas")
+        }
+        for (name, schema) in schemas { try Self.checkKeywords(schema, path: "\(pointer)/\(name)") }
     }
 
     public init(contentsOf url: URL) throws {
@@ -36,8 +55,31 @@ public struct JSONSchemaValidator {
     /// Every way `instance` fails the schema, as "path: reason"; empty when it is valid.
     public func errors(in instance: JSONValue) -> [String] {
         var errors: [String] = []
-        validate(instance, against: root, at: "$", into: &errors)
+        validate(instance, against: start, at: "$", into: &errors)
         return errors
+    }
+
+    /// Every way `instance` fails `schema`, a schema of this document (inline, or a `$ref`).
+    public func errors(in instance: JSONValue, against schema: JSONValue) throws -> [String] {
+        try Self.checkKeywords(schema, path: "(inline)")
+        var errors: [String] = []
+        validate(instance, against: schema, at: "$", into: &errors)
+        return errors
+    }
+
+    /// The value at a JSON pointer such as `#/components/schemas/Campaign`.
+    public static func resolve(_ pointer: String, in document: JSONValue) -> JSONValue? {
+        guard pointer.hasPrefix("#") else { return nil }
+        var value: JSONValue? = document
+        for token in pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: true) {
+            let name = token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            switch value {
+            case .object(let members)?: value = members[name]
+            case .array(let items)?: value = Int(name).flatMap { items.indices.contains($0) ? items[$0] : nil }
+            default: return nil
+            }
+        }
+        return value
     }
 
     private static func checkKeywords(_ schema: JSONValue, path: String) throws {
@@ -55,12 +97,16 @@ public struct JSONSchemaValidator {
                 for (name, child) in children { try checkKeywords(child, path: "\(path)/\(keyword)/\(name)") }
             case "items", "additionalProperties":
                 try checkKeywords(value, path: "\(path)/\(keyword)")
-            case "oneOf", "anyOf":
+            case "unevaluatedProperties":
+                guard case .bool(false) = value else {
+                    throw UnsupportedSchema(description: "\(path) uses unevaluatedProperties other than false")
+                }
+            case "oneOf", "anyOf", "allOf":
                 guard case .array(let children) = value else { throw UnsupportedSchema(description: "\(path)/\(keyword)") }
                 for (index, child) in children.enumerated() { try checkKeywords(child, path: "\(path)/\(keyword)/\(index)") }
             case "$ref":
-                guard case .string(let ref) = value, ref.hasPrefix("#/$defs/") else {
-                    throw UnsupportedSchema(description: "\(path) has a $ref outside #/$defs/")
+                guard case .string(let ref) = value, ref.hasPrefix("#/") else {
+                    throw UnsupportedSchema(description: "\(path) has a $ref outside its document")
                 }
             case "pattern":
                 guard case .string(let pattern) = value, (try? Regex(pattern)) != nil else {
@@ -80,12 +126,14 @@ public struct JSONSchemaValidator {
         guard case .object(let keywords) = schema else { return }
 
         if case .string(let ref)? = keywords["$ref"] {
-            let name = String(ref.dropFirst("#/$defs/".count))
-            if let target = root["$defs"]?[name] {
+            if let target = Self.resolve(ref, in: root) {
                 validate(instance, against: target, at: path, into: &errors)
             } else {
                 errors.append("\(path): $ref \(ref) does not resolve")
             }
+        }
+        if case .array(let parts)? = keywords["allOf"] {
+            for part in parts { validate(instance, against: part, at: path, into: &errors) }
         }
         if let types = keywords["type"] {
             let allowed: [String] = switch types {
@@ -177,6 +225,12 @@ public struct JSONSchemaValidator {
                 errors.append("\(path): missing required \"\(name)\"")
             }
         }
+        if case .bool(false)? = keywords["unevaluatedProperties"] {
+            let evaluated = evaluatedProperties(keywords)
+            for name in members.keys.sorted() where evaluated.map({ !$0.contains(name) }) ?? false {
+                errors.append("\(path): unexpected property \"\(name)\"")
+            }
+        }
         let properties: [String: JSONValue] = if case .object(let p)? = keywords["properties"] { p } else { [:] }
         for (name, value) in members.sorted(by: { $0.key < $1.key }) {
             if let propertySchema = properties[name] {
@@ -189,6 +243,21 @@ public struct JSONSchemaValidator {
                 }
             }
         }
+    }
+
+    /// The member names a schema and the schemas it brings in through `allOf` and `$ref`
+    /// name in `properties`; nil when one of them takes any member (`additionalProperties`).
+    private func evaluatedProperties(_ keywords: [String: JSONValue]) -> Set<String>? {
+        if keywords["additionalProperties"] != nil { return nil }
+        var names: Set<String> = if case .object(let p)? = keywords["properties"] { Set(p.keys) } else { [] }
+        var brought: [JSONValue] = []
+        if case .array(let parts)? = keywords["allOf"] { brought += parts }
+        if case .string(let ref)? = keywords["$ref"], let target = Self.resolve(ref, in: root) { brought.append(target) }
+        for case .object(let subschema) in brought {
+            guard let more = evaluatedProperties(subschema) else { return nil }
+            names.formUnion(more)
+        }
+        return names
     }
 
     private static func hasType(_ value: JSONValue, _ type: String) -> Bool {
