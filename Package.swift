@@ -123,7 +123,7 @@ let package = Package(
             name: "RepriseAPI",
             dependencies: [
                 "Postgres", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns",
-                "RepriseMigrations",
+                "RepriseMigrations", "RepriseScoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -224,7 +224,7 @@ let package = Package(
         .testTarget(
             name: "RepriseAPITests",
             dependencies: [
-                "RepriseAPI", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "Postgres",
+                "RepriseAPI", "RepriseScoring", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "Postgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -31,6 +31,8 @@ public struct APIServices: Sendable {
     let metrics: APIMetrics
     let readiness: ReadinessCheck
     let idempotencyKeys: IdempotencyKeys
+    /// Reads of the promotion scores; nil where no scores projection runs (an empty list).
+    let scores: ScoreLookup?
     /// The time commands are issued at. The domain never reads a clock; this is where it comes from.
     let clock: @Sendable () -> Timestamp
     let bodyLimit: Int
@@ -39,8 +41,9 @@ public struct APIServices: Sendable {
     public init(
         handler: CampaignCommandHandler, audit: CampaignAudit, directory: CampaignDirectory, keyring: APIKeyring, readiness: ReadinessCheck,
         idempotencyKeys: IdempotencyKeys, bodyLimit: Int, logger: Logger, metrics: APIMetrics = APIMetrics(),
-        clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
+        scores: ScoreLookup? = nil, clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
     ) {
+        self.scores = scores
         self.metrics = metrics
         self.handler = handler
         self.audit = audit
@@ -127,6 +130,7 @@ public struct APIRouter {
         // Everything registered from here on needs a key; health probes do not.
         api.router.add(middleware: AuthenticationMiddleware(keyring: services.keyring))
         CampaignRoutes(services: services).register(on: &api)
+        ScoreRoutes(lookup: services.scores).register(on: &api)
         return api
     }
 

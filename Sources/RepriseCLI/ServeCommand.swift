@@ -108,7 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
                     directory: CampaignDirectory(store: store),
                     keyring: keyring, readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
                     idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: configuration.bodyLimit, logger: logger,
-                    metrics: APIMetrics(registry: registry)
+                    metrics: APIMetrics(registry: registry),
+                    scores: { market, surface in Array(try await ScoreQueries.published(market: market, surface: surface, on: pool).values) }
                 )
             ))
         }

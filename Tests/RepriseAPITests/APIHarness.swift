@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import Postgres
 import RepriseAPI
+import RepriseScoring
 import RepriseCampaigns
 import RepriseDomain
 import RepriseEventLog
@@ -38,6 +39,12 @@ struct APIHarness: Sendable {
         Key.auditor: (.auditor, []),
     ])
 
+    /// What the stubbed scores read model holds: two tracks on home in SE.
+    static let scores = [
+        PublishedScore(market: "SE", surface: "home", track: "trk-1", scoreMicros: 512_345, campaignID: "cmp-1", subcampaignID: "sub-1"),
+        PublishedScore(market: "SE", surface: "home", track: "trk-2", scoreMicros: 900_000, campaignID: "cmp-2", subcampaignID: "sub-1"),
+    ]
+
     static let now: Timestamp = "2026-11-21T12:00:00Z"
     static let bodyLimit = 64 * 1024
 
@@ -66,7 +73,8 @@ struct APIHarness: Sendable {
         let services = APIServices(
             handler: handler, audit: CampaignAudit(store: store), directory: CampaignDirectory(store: store), keyring: keyring,
             readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
-            idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: bodyLimit, logger: logger, clock: { now }
+            idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: bodyLimit, logger: logger,
+            scores: { market, surface in market == "SE" && surface == "home" ? Self.scores : [] }, clock: { now }
         )
         let routes = APIRouter.build(services).routes
         let app = buildApplication(configuration: APIConfiguration(host: "127.0.0.1", port: 0), services: services)

@@ -4,7 +4,7 @@ import Testing
 
 /// Each role against each endpoint: 401 without a good key, 403 for the wrong role or owner.
 @Suite struct AccessTests {
-    enum Access: Sendable { case command, deliveryReport, read }
+    enum Access: Sendable { case command, deliveryReport, read, scores }
 
     struct Endpoint: Sendable {
         let method: HTTPRequest.Method
@@ -17,6 +17,7 @@ import Testing
         var path: String {
             route.replacingOccurrences(of: "{campaignId}", with: "cmp-1").replacingOccurrences(of: "{subcampaignId}", with: "sub-1")
                 + (route.hasSuffix("/state") ? "?asOf=v1" : "") + (method == .get && route == "/campaigns" ? "?ownerId=label-7" : "")
+                + (route == "/scores" ? "?market=SE&surface=home" : "")
         }
     }
 
@@ -47,6 +48,7 @@ import Testing
         Endpoint(method: .post, route: "/campaigns/{campaignId}/subcampaigns/{subcampaignId}/resume", access: .command, json: nil),
         Endpoint(method: .post, route: "/campaigns/{campaignId}/subcampaigns/{subcampaignId}/remove", access: .command, json: nil),
         Endpoint(method: .post, route: "/campaigns/{campaignId}/delivery-reports", access: .deliveryReport, json: Bodies.report("rep-1")),
+        Endpoint(method: .get, route: "/scores", access: .scores, json: nil),
     ]
 
     struct Caller: Sendable, CustomStringConvertible {
@@ -57,16 +59,16 @@ import Testing
         var description: String { name }
     }
 
-    enum AccessKind: Sendable { case command, deliveryReport, read }
+    enum AccessKind: Sendable { case command, deliveryReport, read, scores }
 
     static let callers: [Caller] = [
         Caller(name: "no key", key: nil, allowed: nil),
         Caller(name: "unknown key", key: "not-a-key", allowed: nil),
-        Caller(name: "admin", key: APIHarness.Key.admin, allowed: [.command, .deliveryReport, .read]),
+        Caller(name: "admin", key: APIHarness.Key.admin, allowed: [.command, .deliveryReport, .read, .scores]),
         Caller(name: "manager of label-7", key: APIHarness.Key.manager, allowed: [.command, .read]),
         Caller(name: "manager of label-9", key: APIHarness.Key.otherManager, allowed: []),
         Caller(name: "delivery reporter", key: APIHarness.Key.reporter, allowed: [.deliveryReport]),
-        Caller(name: "auditor", key: APIHarness.Key.auditor, allowed: [.read]),
+        Caller(name: "auditor", key: APIHarness.Key.auditor, allowed: [.read, .scores]),
     ]
 
     @Test(arguments: callers)
@@ -80,6 +82,7 @@ import Testing
                 case .command: .command
                 case .deliveryReport: .deliveryReport
                 case .read: .read
+                case .scores: .scores
                 }
                 guard let allowed = caller.allowed else {
                     #expect(reply.status == 401, "\(endpoint.method) \(endpoint.path)")

@@ -71,6 +71,8 @@ import Testing
             try await exchange.check(.post, "/campaigns/cmp-2/subcampaigns/sub-2/remove", status: 200)
             try await exchange.check(.post, "/campaigns/cmp-3/cancel", status: 200)
             try await exchange.check(.get, "/metrics", key: nil, status: 200)
+            try await exchange.check(.get, "/scores?market=SE&surface=home", key: APIHarness.Key.auditor, status: 200)
+            try await exchange.check(.get, "/scores?market=XX&surface=home", status: 400)
 
             // Problems, each through a documented route where there is one.
             try await exchange.check(.post, "/campaigns/cmp-1/change-budget", json: #"{"budget": "#, status: 400, sendsInvalidBody: true)
