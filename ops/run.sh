@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the platform on this machine: installs what is missing, starts PostgreSQL and
-# NATS on loopback, builds `reprise`, migrates, shows that the pieces talk, and books a
-# demo campaign through the command handler into the event log.
+# NATS on loopback, builds `reprise`, migrates, shows that the pieces talk, then runs the
+# demo: the HTTP API, the relay, the ticker and the scores projector in one process,
+# campaigns booked over HTTP, and their promotion scores changing live in the NATS bucket.
+# Extra arguments go to `reprise demo` (e.g. --seconds 60).
 # This is the README's run command. The servers keep running afterwards;
 # `ops/services.sh stop` stops them.
 set -euo pipefail
@@ -18,5 +20,5 @@ reprise=$(swift build --show-bin-path)/reprise
 
 "$reprise" migrate
 "$reprise" doctor
-"$reprise" demo --log-level warning
+"$reprise" demo --log-level warning "$@"
 say "the servers keep running; stop them with ops/services.sh stop"

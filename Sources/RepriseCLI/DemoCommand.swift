@@ -1,83 +1,251 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NATS
+import NIOCore
+import NIOHTTP1
+import Postgres
+import Prometheus
+import RepriseAPI
+import RepriseBench
 import RepriseCampaigns
 import RepriseDomain
 import RepriseEventLog
+import RepriseEventStore
+import RepriseMigrations
+import RepriseProjections
+import RepriseRelay
+import RepriseScores
+import RepriseSettings
+import ServiceLifecycle
+import Synchronization
 
-/// Books a demo campaign through the command handler and shows what reached the log.
-///
-/// Until the HTTP API and the projectors exist, this is how `ops/run.sh` shows campaigns
-/// flowing in: commands decided, events appended, history read back, chains verified.
+/// The platform end to end in one process: the HTTP API, the relay, a fast ticker and
+/// the scores projector start; campaigns are booked over HTTP; their promotion scores are
+/// watched in the NATS bucket, as a personalization system sees them, while time passes
+/// and delivery is reported; at the end the scores are verified against a rebuild.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Book a demo campaign, deliver against it, and print its history and the log's verification."
+        abstract: "Run API, relay, ticker and projector here, book campaigns over HTTP, and watch their scores change live."
     )
 
     @OptionGroup var common: CommonOptions
 
+    @Option(help: "Seconds of live delivery to show.")
+    var seconds: Double = 20
+
+    @Option(name: .customLong("tick-interval"), help: "Seconds between clock ticks (the platform default is 60).")
+    var tickInterval: Double = 2
+
+    @Option(name: .customLong("migrations-dir"), help: "Folder of NNNN_name.sql files [env: REPRISE_MIGRATIONS_DIR]")
+    var migrationsDirectory: String?
+
+    func validate() throws {
+        guard seconds >= 1, seconds <= 3_600 else { throw ValidationError("--seconds must be from 1 to 3600") }
+        guard tickInterval >= 0.1, tickInterval <= 60 else { throw ValidationError("--tick-interval must be from 0.1 to 60") }
+    }
+
     func run() async throws {
         let options = try common.resolve()
-        let logger = options.makeLogger(label: "reprise.demo")
-        let suffix = String(UUID().lowercasedText.prefix(8))
-        let campaignID = try CampaignID("demo-\(suffix)")
-        try await EventStoreRuntime.with(options, logger: logger) { store in
-            let handler = CampaignCommandHandler(store: store, logger: logger)
-            let now = try Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000))
-            let day: Int64 = 86_400_000_000
-            let flight = Flight(
-                start: try Timestamp(microsecondsSinceEpoch: now.microsecondsSinceEpoch - day),
-                end: try Timestamp(microsecondsSinceEpoch: now.microsecondsSinceEpoch + 29 * day)
-            )
-            func envelope() -> CommandEnvelope {
-                CommandEnvelope(commandID: UUID().lowercasedText, correlationID: UUID(), actor: "demo", issuedAt: now)
+        var logger = options.makeLogger(label: "reprise.demo")
+        // The services speak up only when something is wrong; the demo's own lines tell the story.
+        logger.logLevel = max(logger.logLevel, .warning)
+        let resolver = SettingsResolver(environment: ProcessInfo.processInfo.environment)
+        let fanout = try FanoutSettings(resolver: resolver)
+        let migrations = try Migration.load(from: resolver.resolve(Settings.migrationsDirectory, flag: migrationsDirectory).value)
+        let registry = PrometheusCollectorRegistry()
+        let adminKey = "demo-" + UUID().lowercasedText
+        let pool = PostgresConnectionPool(
+            configuration: PostgresConfiguration(url: options.postgresURL.value), maxConnections: 8, logger: logger
+        )
+        let nats = try await NATSConnection.connect(url: options.natsURL.value, name: "reprise-demo", logger: logger)
+        let jetStream = try nats.jetStream()
+        let store = PostgresEventStore(pool: pool, logger: logger)
+        let publisher = ScorePublisher(jetStream: jetStream, configuration: fanout.scores, logger: logger)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let api = buildApplication(
+            configuration: APIConfiguration(host: "127.0.0.1", port: 0),
+            services: APIServices(
+                handler: CampaignCommandHandler(store: store, logger: logger), audit: CampaignAudit(store: store),
+                directory: CampaignDirectory(store: store), keyring: APIKeyring(keys: [adminKey: (.admin, [])]),
+                readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
+                idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: 1 << 20, logger: logger,
+                metrics: APIMetrics(registry: registry),
+                scores: { market, surface in Array(try await ScoreQueries.published(market: market, surface: surface, on: pool).values) }
+            ),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
             }
-            let commands: [(String, CampaignCommand)] = [
-                ("book a 5,000.00 EUR home takeover", .create(CreateCampaign(
-                    campaignID: campaignID, ownerID: try OwnerID("label-demo"), name: "Demo single: home takeover",
-                    objective: .reach, budget: Money(amountMinor: 500_000, currency: Currency("EUR")), flight: flight,
-                    pacingMode: .even
-                ))),
-                ("target superfans on home in SE and NO", .addSubcampaign(AddSubcampaign(campaignID: campaignID, subcampaign: NewSubcampaign(
-                    id: try SubcampaignID("nordics-home"),
-                    targeting: Targeting(markets: [Market("SE"), Market("NO")], surfaces: [Surface("home")], segments: [Segment("superfans")]),
-                    pricing: .cpm(450), shareBounds: ShareBounds(minimumBasisPoints: 3_000), promotedItem: .track(try TrackID("trk-demo-1"))
-                )))),
-                ("and new listeners on search in DE", .addSubcampaign(AddSubcampaign(campaignID: campaignID, subcampaign: NewSubcampaign(
-                    id: try SubcampaignID("de-search"),
-                    targeting: Targeting(markets: [Market("DE")], surfaces: [Surface("search")], segments: [Segment("new-listeners")]),
-                    pricing: .cpc(35), shareBounds: .unbounded, promotedItem: .track(try TrackID("trk-demo-1"))
-                )))),
-                ("go live", .activate(campaignID)),
-                ("report an hour of delivery", .reportDelivery(ReportDelivery(campaignID: campaignID, report: DeliveryReport(
-                    reportID: try ReportID("rep-\(suffix)-1"), subcampaignID: try SubcampaignID("nordics-home"),
-                    from: flight.start, to: try Timestamp(microsecondsSinceEpoch: flight.start.microsecondsSinceEpoch + 3_600_000_000),
-                    impressions: 12_000, reachEstimate: 9_100, clicks: 140, conversions: 11,
-                    spend: Money(amountMinor: 5_400, currency: Currency("EUR"))
-                )))),
-                ("try to cut the budget below what is spent (refused)", .changeBudget(ChangeBudget(
-                    campaignID: campaignID, budget: Money(amountMinor: 1_000, currency: Currency("EUR"))
-                ))),
-            ]
-            print("campaign \(campaignID)")
-            for (what, command) in commands {
-                do {
-                    let outcome = try await handler.handle(command, envelope: envelope())
-                    print("  ok       \(what): version \(outcome.version)")
-                } catch let error as CommandError {
-                    print("  refused  \(what): \(error.domainError?.code.rawValue ?? error.code.rawValue): \(error.message)")
-                }
-            }
-            print("")
-            for entry in try await CampaignAudit(store: store).history(of: campaignID) {
-                print("  v\(entry.recorded.streamVersion)  \(entry.recorded.type)")
-            }
-            let report = try await ChainVerifier(store: store).verify()
-            print("")
-            print(report.isIntact
-                ? "log verified: \(report.eventsChecked) event(s) in \(report.streamsChecked) stream(s), every hash chain intact"
-                : "log does NOT verify: \(report.firstFailure.map(String.init(describing:)) ?? "")")
+        )
+        let services: [any Service] = [
+            pool,
+            ProjectorService(
+                projection: PromotionScoresProjection(publisher: publisher), pool: pool, jetStream: jetStream,
+                configuration: fanout.projectors, metrics: ProjectorMetrics(registry: registry), logger: logger
+            ),
+            Relay(
+                postgres: PostgresConfiguration(url: options.postgresURL.value), jetStream: jetStream,
+                configuration: fanout.relay, metrics: RelayMetrics(registry: registry), logger: logger
+            ),
+            ClockTicker(store: store, interval: .milliseconds(Int64(tickInterval * 1000)), logger: logger),
+            api,
+        ]
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
+        let platform = Task { try await group.run() }
+
+        var listening = ports.makeAsyncIterator()
+        guard let port = await listening.next(), port > 0 else {
+            await group.triggerGracefulShutdown()
+            _ = await platform.result
+            throw CLIFailure("the API did not start")
+        }
+        say("Reprise demo: the HTTP API (127.0.0.1:\(port)), the relay, a ticker every \(tickInterval) s and the scores projector run in this process")
+        let script = DemoScript(port: port, key: adminKey, bucket: try await publisher.bucket(), started: .now)
+        do {
+            try await script.run(seconds: seconds)
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = await platform.result
+            await nats.close()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        if case .failure(let error) = await platform.result {
+            await nats.close()
+            throw CLIFailure("the platform stopped with an error: \(error)")
+        }
+        await nats.close()
+
+        // What auditors would check: the scores equal a rebuild from the log, the log is intact.
+        try await PostgresConnectionPool.withPool(
+            configuration: PostgresConfiguration(url: options.postgresURL.value), maxConnections: 4, logger: logger
+        ) { pool in
+            let report = try await ProjectionRebuilder(projection: PromotionScoresProjection(publisher: nil), pool: pool, logger: logger).verify()
+            say(report.matches
+                ? "verified: the scores equal their rebuild from the log at sequence \(report.checkpoint)"
+                : "the scores DIFFER from their rebuild: \(report.firstDifference.map { "\($0)" } ?? "")")
+            let chains = try await ChainVerifier(store: PostgresEventStore(pool: pool, logger: logger)).verify()
+            say(chains.isIntact
+                ? "verified: \(chains.eventsChecked) event(s) in \(chains.streamsChecked) stream(s), every hash chain intact"
+                : "the log does NOT verify: \(chains.firstFailure.map(String.init(describing:)) ?? "")")
+            if !report.matches || !chains.isIntact { throw ExitCode.failure }
         }
     }
+}
+
+/// Writes a line at once, so pipes and tests see the story as it happens.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// The client side of the demo: a campaign-management system booking over HTTP, and a
+/// personalization system watching the score bucket.
+struct DemoScript {
+    let port: Int
+    let key: String
+    let bucket: KeyValueBucket
+    let started: ContinuousClock.Instant
+
+    struct Booking {
+        let id: String
+        let name: String
+        let market: String
+        let surface: String
+        let track: String
+    }
+
+    func run(seconds: Double) async throws {
+        let suffix = String(UUID().lowercasedText.prefix(6))
+        let bookings = [
+            Booking(id: "demo-\(suffix)-1", name: "Home takeover, Sweden", market: "SE", surface: "home", track: "trk-\(suffix)-1"),
+            Booking(id: "demo-\(suffix)-2", name: "Showcase banner, Sweden", market: "SE", surface: "home", track: "trk-\(suffix)-2"),
+            Booking(id: "demo-\(suffix)-3", name: "Discovery boost, Germany", market: "DE", surface: "search", track: "trk-\(suffix)-3"),
+        ]
+        let tracks = Set(bookings.map(\.track))
+        let watch = try await bucket.watch()
+        let watcher = Task { try await self.printChanges(watch, onlyTracks: tracks) }
+        defer { watch.stop(); watcher.cancel() }
+
+        try await HTTPLoadClient.withConnection(host: "127.0.0.1", port: port) { http in
+            let now = Date()
+            let start = Self.iso(now.addingTimeInterval(-60)), end = Self.iso(now.addingTimeInterval(300))
+            say("booking three campaigns over HTTP (flights \(start) to \(end), budgets 50,000.00 EUR):")
+            for booking in bookings {
+                try await post(http, "/campaigns", """
+                    {"campaignId":"\(booking.id)","ownerId":"label-demo","name":"\(booking.name)","objective":"reach",\
+                    "budget":{"amountMinor":5000000,"currency":"EUR"},"flight":{"start":"\(start)","end":"\(end)"},"pacingMode":"even"}
+                    """)
+                try await post(http, "/campaigns/\(booking.id)/subcampaigns", """
+                    {"id":"main","targeting":{"markets":["\(booking.market)"],"surfaces":["\(booking.surface)"],"segments":["superfans"]},\
+                    "pricing":{"model":"cpm","amountMinor":450},"promotedItem":{"kind":"track","id":"\(booking.track)"}}
+                    """)
+                try await post(http, "/campaigns/\(booking.id)/activate", nil)
+            }
+            say("scores in the bucket \(bucket.bucket), as personalization sees them; each tick moves time on, each report spends budget:")
+            var report = 0
+            let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+            while ContinuousClock.now < deadline {
+                try await Task.sleep(for: .seconds(3))
+                let booking = bookings[report % bookings.count]
+                report += 1
+                let spend = 150_000 * (report % 3 + 1)
+                try await post(http, "/campaigns/\(booking.id)/delivery-reports", """
+                    {"reportId":"r-\(report)","subcampaignId":"main","from":"\(start)","to":"\(Self.iso(Date()))",\
+                    "impressions":\(spend / 5),"reachEstimate":\(spend / 7),"clicks":\(spend / 500),"conversions":\(spend / 5000),\
+                    "spend":{"amountMinor":\(spend),"currency":"EUR"}}
+                    """, label: "report \(Self.money(spend)) EUR delivered for \(booking.id)")
+            }
+            try await post(http, "/campaigns/\(bookings[2].id)/pause", nil, label: "pause \(bookings[2].id): its promotion is removed")
+            try await Task.sleep(for: .seconds(2))
+            let listing = try await http.send(LoadRequest(
+                method: .GET, path: "/scores?market=SE&surface=home", headers: ["Authorization": "Bearer \(key)"]
+            ))
+            say("GET /scores?market=SE&surface=home → \(listing.status): \(String(buffer: listing.body).prefix(300))")
+        }
+    }
+
+    private func post(_ http: HTTPLoadConnection, _ path: String, _ json: String?, label: String? = nil) async throws {
+        var headers: HTTPHeaders = ["Authorization": "Bearer \(key)"]
+        if json != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let response = try await http.send(LoadRequest(
+            method: .POST, path: path, headers: headers, body: json.map { ByteBuffer(string: $0) }
+        ))
+        say("  \(elapsed())  POST \(path) → \(response.status)\(label.map { "  (\($0))" } ?? "")")
+        guard (200..<300).contains(response.status) else {
+            throw CLIFailure("POST \(path) answered \(response.status): \(String(buffer: response.body))")
+        }
+    }
+
+    private func printChanges(_ watch: KeyValueWatch, onlyTracks tracks: Set<String>) async throws {
+        var live = false
+        for try await event in watch {
+            guard case .entry(let entry) = event else {
+                live = true
+                continue
+            }
+            guard let track = entry.key.split(separator: ".").last.map(String.init), tracks.contains(track) else { continue }
+            if entry.operation == .put {
+                let object = try? JSONSerialization.jsonObject(with: Data(entry.value)) as? [String: Any]
+                let score = (object?["scoreMicros"] as? Int).map { String(format: "%.6f", Double($0) / 1_000_000) } ?? "?"
+                say("  \(elapsed())  \(live ? "score " : "now   ") \(entry.key)  \(score)  (campaign \(object?["campaignId"] ?? "?"))")
+            } else {
+                say("  \(elapsed())  removed \(entry.key)")
+            }
+        }
+    }
+
+    private func elapsed() -> String {
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        return String(format: "+%5.1fs", seconds)
+    }
+
+    static func iso(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    static func money(_ minor: Int) -> String { String(format: "%.2f", Double(minor) / 100) }
 }

@@ -18,8 +18,7 @@ extension PromotionScoresProjection: BulkRebuildable {
     public func apply(_ event: SequencedEvent, to model: inout ScoresModel) throws {
         let step = try ScoresStep(event)
         var next = model.clock
-        next.advance(to: step.recorded)
-        let ticked = step.tick.map { next.advance(to: $0.at) } ?? false
+        let ticked = step.advance(&next) && step.tick != nil
         guard let now = next.now else { return }
         if let (campaignID, campaignEvent) = step.campaign {
             let campaign = try step.evolve(model.campaigns[campaignID], campaignEvent, id: campaignID)

@@ -50,9 +50,11 @@ public struct PromotionScoresProjection: Projection {
         let connection = context.connection
         let step = try ScoresStep(event)
         var clock = try await loadClock(context)
-        let moved = clock.advance(to: step.recorded)
-        let ticked = step.tick.map { clock.advance(to: $0.at) } ?? false
-        if moved || ticked, let now = clock.now {
+        let moved = step.advance(&clock)
+        // A tick rescores every campaign whenever time moved, whether its `at` or its
+        // `recordedAt` moved it: ticks are how the passing of time reaches the scores.
+        let ticked = step.tick != nil && moved
+        if moved, let now = clock.now {
             try await connection.query(PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO \(context.table("scoring_clock")) (singleton, now_micros) VALUES (true, $1)
@@ -198,6 +200,13 @@ struct ScoresStep {
         } else {
             campaign = nil
         }
+    }
+
+    /// Moves `clock` to this event's moments; true when it moved.
+    func advance(_ clock: inout LogTime) -> Bool {
+        let recordedMoved = clock.advance(to: recorded)
+        let tickMoved = tick.map { clock.advance(to: $0.at) } ?? false
+        return recordedMoved || tickMoved
     }
 
     /// The campaign's scoring state after `event`.

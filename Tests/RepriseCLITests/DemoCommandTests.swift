@@ -3,13 +3,27 @@ import Testing
 
 @Suite("reprise demo")
 struct DemoCommandTests {
-    @Test func booksACampaignAndVerifiesTheLog() async throws {
+    @Test("books campaigns over HTTP, shows their scores change and go, and verifies scores and log")
+    func runsThePlatformEndToEnd() async throws {
         try await MigratedDatabase.with { _, database in
-            let run = try RepriseBinary.run(["demo", "--postgres-url", database.url])
+            let names = TestEnvironment.uniqueName("D")
+            let run = try RepriseBinary.run(
+                ["demo", "--postgres-url", database.url, "--migrations-dir", MigratedDatabase.repositoryMigrations,
+                 "--seconds", "4", "--tick-interval", "0.5"],
+                environment: [
+                    "REPRISE_NATS_URL": TestEnvironment.natsURL,
+                    "REPRISE_NATS_EVENTS_STREAM": names, "REPRISE_NATS_EVENTS_PREFIX": names.lowercased(),
+                    "REPRISE_NATS_SCORES_BUCKET": names + "_scores", "REPRISE_NATS_SCORES_PREFIX": names.lowercased() + "_scores",
+                ]
+            )
             #expect(run.status == 0, "\(run.error)")
-            #expect(run.output.contains("ok       go live: version 4"))
-            #expect(run.output.contains("refused  try to cut the budget below what is spent (refused): budget_below_spent"))
-            #expect(run.output.contains("log verified: 5 event(s) in 1 stream(s)"))
+            #expect(run.output.contains("/activate → 200"))
+            #expect(run.output.contains("/delivery-reports → 201"))
+            #expect(run.output.contains("score  SE.home."))
+            #expect(run.output.contains("removed DE.search."))
+            #expect(run.output.contains("GET /scores?market=SE&surface=home → 200"))
+            #expect(run.output.contains("verified: the scores equal their rebuild from the log"))
+            #expect(run.output.contains("every hash chain intact"))
         }
     }
 }
