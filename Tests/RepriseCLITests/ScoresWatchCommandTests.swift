@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import NATS
+import RepriseTestSupport
+import Testing
+
+@Suite("reprise scores watch")
+struct ScoresWatchCommandTests {
+    @Test("prints the market and surface's snapshot, then each live change, and nothing of other markets")
+    func snapshotThenChanges() async throws {
+        let logger = Logger(label: "test.scores-watch", factory: { _ in SwiftLogNoOpLogHandler() })
+        let connection = try await NATSConnection.connect(url: TestEnvironment.natsURL, name: "scores-watch-test", logger: logger)
+        let js = try connection.jetStream()
+        let bucketName = TestEnvironment.uniqueName("W")
+        let bucket = try await js.createKeyValue(KeyValueConfiguration(bucket: bucketName, storage: .memory))
+        defer { Task { try? await js.deleteKeyValue(bucket: bucketName); await connection.close() } }
+        _ = try await bucket.put(key: "SE.home.trk-1", value: Array(#"{"campaignId":"c1","scoreMicros":500000,"subcampaignId":"s1"}"#.utf8))
+        _ = try await bucket.put(key: "NO.home.trk-9", value: Array(#"{"campaignId":"c9","scoreMicros":100000,"subcampaignId":"s9"}"#.utf8))
+
+        let process = Process()
+        process.executableURL = RepriseBinary.url
+        process.arguments = ["scores", "watch", "--market", "SE", "--surface", "home", "--bucket", bucketName, "--changes", "2"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["REPRISE_NATS_URL"] = TestEnvironment.natsURL
+        environment["REPRISE_LOG_LEVEL"] = "warning"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // Changes made after the watcher has printed its snapshot.
+        var seen = ""
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !seen.contains("snapshot done"), ContinuousClock.now < deadline {
+            seen += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        _ = try await bucket.put(key: "NO.home.trk-9", value: Array(#"{"campaignId":"c9","scoreMicros":200000,"subcampaignId":"s9"}"#.utf8))
+        _ = try await bucket.put(key: "SE.home.trk-1", value: Array(#"{"campaignId":"c1","scoreMicros":600000,"subcampaignId":"s1"}"#.utf8))
+        try await bucket.delete(key: "SE.home.trk-1")
+        seen += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+
+        #expect(process.terminationStatus == 0)
+        #expect(seen.components(separatedBy: "\n").filter { !$0.isEmpty } == [
+            "current SE.home.trk-1 score 0.500000 (campaign c1, subcampaign s1)",
+            "-- snapshot done; live changes follow --",
+            "changed SE.home.trk-1 score 0.600000 (campaign c1, subcampaign s1)",
+            "removed SE.home.trk-1",
+        ])
+    }
+}
