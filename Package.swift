@@ -235,7 +235,7 @@ let package = Package(
         .testTarget(
             name: "RepriseRelayTests",
             dependencies: [
-                "RepriseRelay", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
+                "RepriseRelay", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

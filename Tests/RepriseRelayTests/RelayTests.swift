@@ -1,6 +1,7 @@
 import Foundation
 import NATS
 import Postgres
+import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
 import RepriseRelay
@@ -24,6 +25,13 @@ struct RelayTests {
             #expect(message.subject == harness.configuration.subjectPrefix + ".test.happened")
             #expect(message.headers["Nats-Msg-Id"] == message.headers[EventMessage.Header.eventID])
             #expect(message.headers[EventMessage.Header.traceparent]?.hasPrefix("00-") == true)
+            // Every message's headers as schemas/nats/event-message.v1.json documents them.
+            let schema = try JSONSchemaValidator.natsSchema("event-message.v1.json")
+            for sequence in UInt64(1)...70 {
+                let stored = try await harness.jetStream.getMessage(stream: harness.configuration.streamName, sequence: sequence)
+                let headers = JSONValue.object(stored.headers.mapValues { .string($0) })
+                #expect(schema.errors(in: headers) == [], "message \(sequence)")
+            }
         }
     }
 

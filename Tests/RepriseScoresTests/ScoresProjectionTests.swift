@@ -75,6 +75,9 @@ struct ScoresProjectionTests {
                 try await ticker.tick(at: Date(timeIntervalSince1970: try Timestamp("2026-12-16T00:00:00Z").seconds))
                 try await waitFor(bucket, "SE.home.trk-1", scoreMicros: 666_667)
                 try await waitFor(bucket, "NO.home.trk-1", scoreMicros: 666_667)
+                let value = try #require(try await bucket.get(key: "SE.home.trk-1")?.value)
+                let document = try JSONDecoder().decode(JSONValue.self, from: Data(value))
+                #expect(try JSONSchemaValidator.natsSchema("score-value.v1.json").errors(in: document) == [])
 
                 // A subscriber from here on gets the two current values, then changes.
                 let watch = try await bucket.watch(keys: "*.home.trk-1")

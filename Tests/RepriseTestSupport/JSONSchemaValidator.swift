@@ -319,4 +319,9 @@ extension JSONSchemaValidator {
     public static func eventSchema(_ fileName: String) throws -> JSONSchemaValidator {
         try JSONSchemaValidator(contentsOf: eventSchemaFolder.appendingPathComponent(fileName))
     }
+
+    /// The validator for one file of `schemas/nats/`, such as `score-value.v1.json`.
+    public static func natsSchema(_ fileName: String) throws -> JSONSchemaValidator {
+        try JSONSchemaValidator(contentsOf: eventSchemaFolder.deletingLastPathComponent().appendingPathComponent("nats/\(fileName)"))
+    }
 }
