@@ -54,6 +54,7 @@ public struct CampaignCommandHandler: Sendable {
     private let eventIDs: EventIDGenerator
     private let logger: Logger
     private let campaignLocks = KeyedLock()
+    private let states = CampaignStateCache()
     private let maxAttempts = 8
 
     public init(store: any EventStore, eventIDs: EventIDGenerator = EventIDGenerator(), logger: Logger) {
@@ -85,8 +86,17 @@ public struct CampaignCommandHandler: Sendable {
         let streamID = StreamID(Campaign.streamID(for: campaignID))
         let context = CommandContext(issuedAt: envelope.issuedAt, actor: envelope.actor)
         var lastConflict: EventStoreError?
-        for _ in 0..<maxAttempts {
-            let (state, version) = try await load(streamID)
+        for attempt in 0..<maxAttempts {
+            // The first attempt may start from the state this process last appended; a
+            // pinned version that disagrees with it is checked against the store.
+            var (state, version): (Campaign?, Int)
+            var fromCache = false
+            if attempt == 0, let cached = states.get(campaignID), expectedVersion == nil || expectedVersion == cached.1 {
+                (state, version) = (cached.0, cached.1)
+                fromCache = true
+            } else {
+                (state, version) = try await load(streamID)
+            }
             if let expectedVersion, expectedVersion != version {
                 throw CommandError(
                     .versionMismatch, "campaign \(campaignID) is at version \(version), not \(expectedVersion)",
@@ -97,12 +107,21 @@ public struct CampaignCommandHandler: Sendable {
             do {
                 events = try Campaign.decide(command, state: state, context: context)
             } catch {
+                // A refusal must rest on the stored history, never on a guess.
+                if fromCache {
+                    states.drop(campaignID)
+                    continue
+                }
                 // A retry of a command that was already applied is judged against the state
                 // it produced and may now be refused; the command id tells them apart.
                 if let earlier = try await earlierOutcome(envelope.commandID, campaignID: campaignID) { return earlier }
                 throw CommandError.rejected(error)
             }
             guard !events.isEmpty else {
+                if fromCache {
+                    states.drop(campaignID)
+                    continue
+                }
                 return CommandOutcome(campaignID: campaignID, version: version, events: [], isDuplicate: false, campaign: state)
             }
             let request = AppendRequest(
@@ -118,12 +137,15 @@ public struct CampaignCommandHandler: Sendable {
                 let result = try await store.append(request)
                 let newVersion = result.streams.first?.version ?? version
                 guard !result.isDuplicate else {
+                    states.drop(campaignID)
                     return CommandOutcome(campaignID: campaignID, version: newVersion, events: [], isDuplicate: true)
                 }
                 var after = state
                 for event in events { Campaign.apply(event, to: &after) }
+                if let after { states.put(after, version: newVersion) }
                 return CommandOutcome(campaignID: campaignID, version: newVersion, events: events, isDuplicate: false, campaign: after)
             } catch where error.code == .wrongExpectedVersion {
+                states.drop(campaignID)
                 if expectedVersion != nil {
                     throw CommandError(.versionMismatch, error.message, actualVersion: error.actualVersion)
                 }
@@ -132,6 +154,8 @@ public struct CampaignCommandHandler: Sendable {
                 // Writers that collided would collide again in lockstep; spread them out.
                 try? await Task.sleep(for: .microseconds(Int.random(in: 0...2_000)))
             } catch {
+                // The append may have happened; the next command reads the store.
+                states.drop(campaignID)
                 throw CommandError.store(error)
             }
         }

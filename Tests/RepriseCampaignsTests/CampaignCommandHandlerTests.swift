@@ -99,3 +99,34 @@ struct CampaignCommandHandlerTests {
         }
     }
 }
+
+@Suite("Command handler's remembered states")
+struct CampaignStateCacheTests {
+    @Test("a state another process changed since is never the ground for a refusal or a lost write")
+    func staleStateIsRereadFromTheStore() async throws {
+        try await Booking.withHandler { first, store, database in
+            let second = CampaignCommandHandler(store: store, logger: database.logger)
+            try await Booking.activeCampaign("cmp-1", handler: first)
+            try await first.handle(.pause("cmp-1"), envelope: Booking.envelope())       // first remembers: paused, v4
+            try await second.handle(.resume("cmp-1"), envelope: Booking.envelope())     // the store: active, v5
+            // From its memory, first would refuse "already paused"; it must read the store.
+            let paused = try await first.handle(.pause("cmp-1"), envelope: Booking.envelope())
+            #expect(paused.version == 6)
+            try await second.handle(.resume("cmp-1"), envelope: Booking.envelope())     // v7
+            // From its memory (v6) the append conflicts; it decides again on v7.
+            let changed = try await first.handle(
+                .changeBudget(ChangeBudget(campaignID: "cmp-1", budget: Money(amountMinor: 2_000_000, currency: "EUR"))),
+                envelope: Booking.envelope()
+            )
+            #expect(changed.version == 8)
+            let (campaign, version) = try await second.load("cmp-1")
+            #expect(version == 8)
+            #expect(campaign?.status == .active)
+            #expect(campaign?.budget.amountMinor == 2_000_000)
+            // A pinned version is checked against the store, not the memory.
+            await #expect(throws: CommandError.self) {
+                try await first.handle(.pause("cmp-1"), envelope: Booking.envelope(), expectedVersion: 6)
+            }
+        }
+    }
+}
