@@ -61,7 +61,7 @@ public struct APIBenchmarks: Sendable {
             try await PostgresConnectionPool.withPool(
                 configuration: PostgresConfiguration(url: url), maxConnections: options.poolSize, logger: logger
             ) { pool in
-                try await withServer(on: pool) { port in
+                try await Self.withServer(on: pool, migrationsDirectory: options.migrationsDirectory, logger: logger) { port in
                     var results: [BenchResult] = []
                     for connections in options.concurrencies {
                         results += try await round(port: port, connections: connections, pool: pool)
@@ -147,8 +147,10 @@ public struct APIBenchmarks: Sendable {
 
     /// Starts the API on a free loopback port with a fresh admin key, runs `body` with the
     /// port, and shuts the server down gracefully.
-    private func withServer<R: Sendable>(on pool: PostgresConnectionPool, _ body: (Int) async throws -> R) async throws -> R {
-        let migrations = try Migration.load(from: options.migrationsDirectory)
+    static func withServer<R: Sendable>(
+        on pool: PostgresConnectionPool, migrationsDirectory: String, logger: Logger, _ body: (Int) async throws -> R
+    ) async throws -> R {
+        let migrations = try Migration.load(from: migrationsDirectory)
         let store = PostgresEventStore(pool: pool, logger: logger)
         // Warnings and worse only: one info line per request would measure the terminal.
         var serverLogger = logger

@@ -13,19 +13,22 @@ import RepriseScores
 
 /// The fan-out's speed, each figure beside its raw baseline measured in the same run:
 /// the relay against raw JetStream async publishing, a projection rebuild against the
-/// raw keyset read.
+/// raw keyset read; and the latency from an accepted command to its score in the bucket.
 public struct PipelineBenchmarks: Sendable {
     public struct Options: Sendable {
         public var postgresURL: String
         public var natsURL: String
         public var migrationsDirectory: String
         public var scale: Double
+        /// Delivery reports per second of the end-to-end figure, sent on schedule whatever the latency.
+        public var endToEndRate: Int
 
-        public init(postgresURL: String, natsURL: String, migrationsDirectory: String, scale: Double = 1) {
+        public init(postgresURL: String, natsURL: String, migrationsDirectory: String, scale: Double = 1, endToEndRate: Int = 500) {
             self.postgresURL = postgresURL
             self.natsURL = natsURL
             self.migrationsDirectory = migrationsDirectory
             self.scale = scale
+            self.endToEndRate = endToEndRate
         }
 
         func count(_ base: Int) -> Int { max(1, Int(Double(base) * scale)) }
@@ -34,6 +37,10 @@ public struct PipelineBenchmarks: Sendable {
     public enum Name {
         public static let relay = "relay: number and publish the log"
         public static let rebuild = "rebuild scores from the log"
+        public static func endToEnd(_ rate: Int) -> String { "e2e: report 2xx -> score in KV watch, \(rate)/s" }
+        public static let endToEndBeforePublish = "e2e part: report 2xx -> relay published"
+        public static let endToEndCommand = "e2e part: report sent -> 2xx"
+        public static let endToEndScheduleLag = "e2e: sends behind the open-loop schedule"
     }
 
     let options: Options
@@ -44,7 +51,7 @@ public struct PipelineBenchmarks: Sendable {
         self.logger = logger
     }
 
-    /// The relay and rebuild figures (and their baselines).
+    /// The relay and rebuild figures (and their baselines), then end-to-end latency.
     public func run() async throws -> [BenchResult] {
         let drivers = DriverBenchmarks(
             options: .init(postgresURL: options.postgresURL, natsURL: options.natsURL, scale: options.scale), logger: logger
@@ -67,7 +74,7 @@ public struct PipelineBenchmarks: Sendable {
                 throw error
             }
         }
-        return raw + results
+        return raw + results + (try await endToEndLatency())
     }
 
     /// From an unpublished log of `events` events to all of them acked in a fresh stream.
@@ -148,21 +155,7 @@ enum CampaignLog {
                                 spend: Money(amountMinor: 10_000, currency: try Currency("EUR"))
                             ))))
                         }
-                        var state: Campaign?
-                        var events: [NewEvent] = []
-                        for command in commands {
-                            for event in try Campaign.decide(command, state: state, context: context) {
-                                state = Campaign.evolve(state, event)
-                                let encoded = EventCodec.encode(event)
-                                events.append(NewEvent(eventID: ids.next(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data))
-                            }
-                        }
-                        try await store.append(AppendRequest(
-                            commandID: "bench-\(index)",
-                            streams: [StreamAppend(streamID: StreamID(Campaign.streamID(for: id)), expectedVersion: .noStream, events: events)],
-                            metadata: EventMetadata(correlationID: ids.next(), actor: "bench")
-                        ))
-                        appended += events.count
+                        appended += try await CampaignLog.append(commands, to: id, context: context, store: store, ids: ids)
                         if index % 100 == 0 {
                             let tick = ClockTicked(at: try Timestamp(microsecondsSinceEpoch: try Timestamp("2026-01-10T00:00:00Z").microsecondsSinceEpoch + Int64(index) * 60_000_000))
                             let encoded = ClockTicked.encode(tick)
@@ -182,6 +175,28 @@ enum CampaignLog {
             for try await count in group { total += count }
         }
         return total
+    }
+
+    /// Decides `commands` one after the other for the new campaign `id` and appends all
+    /// their events in one append; returns how many.
+    static func append(
+        _ commands: [CampaignCommand], to id: CampaignID, context: CommandContext, store: PostgresEventStore, ids: EventIDGenerator
+    ) async throws -> Int {
+        var state: Campaign?
+        var events: [NewEvent] = []
+        for command in commands {
+            for event in try Campaign.decide(command, state: state, context: context) {
+                state = Campaign.evolve(state, event)
+                let encoded = EventCodec.encode(event)
+                events.append(NewEvent(eventID: ids.next(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data))
+            }
+        }
+        try await store.append(AppendRequest(
+            commandID: "bench-\(id.rawValue)",
+            streams: [StreamAppend(streamID: StreamID(Campaign.streamID(for: id)), expectedVersion: .noStream, events: events)],
+            metadata: EventMetadata(correlationID: ids.next(), actor: "bench")
+        ))
+        return events.count
     }
 }
 

@@ -127,11 +127,17 @@ struct BenchAPICommand: AsyncParsableCommand {
 struct BenchPipelineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Relay throughput and projection rebuild speed, beside raw JetStream publish and Postgres keyset reads."
+        abstract: """
+            Relay throughput and projection rebuild speed, beside raw JetStream publish and Postgres keyset reads; \
+            latency from an accepted delivery report to its score in the bucket.
+            """
     )
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var bench: BenchOptions
+
+    @Option(name: .customLong("e2e-rate"), help: "Delivery reports per second for the end-to-end latency")
+    var endToEndRate: Int = 500
 
     @Option(name: .customLong("migrations-dir"), help: "Folder of NNNN_name.sql files [env: REPRISE_MIGRATIONS_DIR]")
     var migrationsDirectory: String?
@@ -143,10 +149,11 @@ struct BenchPipelineCommand: AsyncParsableCommand {
         let benchmarks = PipelineBenchmarks(
             options: .init(
                 postgresURL: options.postgresURL.value, natsURL: options.natsURL.value, migrationsDirectory: directory,
-                scale: bench.scale
+                scale: bench.scale, endToEndRate: endToEndRate
             ),
             logger: options.makeLogger(label: "reprise.bench")
         )
+        guard endToEndRate > 0 else { throw CLIFailure("--e2e-rate must be positive") }
         try bench.print(BenchReport(benchmark: "pipeline", results: try await benchmarks.run()))
     }
 }
