@@ -123,7 +123,12 @@ public final class ProjectorService<P: Projection>: Service {
         let applier = ProjectionApplier(projection: projection, metrics: metrics, logger: logger, pageSize: configuration.pageSize)
         var publishPending = false
         while !Task.isCancelled {
-            let messages = try await subscription.fetch(batch: configuration.fetchBatch, timeout: configuration.fetchTimeout)
+            // A long poll for a whole batch returns only when the batch is full or the poll
+            // expires: wait for one message, then take what else is already waiting.
+            var messages = try await subscription.fetch(batch: 1, timeout: configuration.fetchTimeout)
+            if !messages.isEmpty, configuration.fetchBatch > 1 {
+                messages += try await subscription.fetch(batch: configuration.fetchBatch - 1, timeout: .milliseconds(1))
+            }
             guard let last = messages.last else { continue }
             var provided: [UInt64: SequencedEvent] = [:]
             var target: UInt64 = 0

@@ -31,6 +31,9 @@ public final class ScorePublisher: Sendable {
     private let logger: Logger
     /// What the bucket holds, by key; nil until the first full reconciliation.
     private let published = Mutex<[String: [UInt8]]?>(nil)
+    /// The open bucket, kept between batches (opening it is a round trip); dropped after
+    /// any failure and on every full reconciliation, so a recreated bucket is found.
+    private let openBucket = Mutex<KeyValueBucket?>(nil)
 
     public init(jetStream: JetStreamContext, configuration: Configuration = .init(), logger: Logger) {
         self.jetStream = jetStream
@@ -51,7 +54,22 @@ public final class ScorePublisher: Sendable {
 
     /// Publishes the current best score of each key in `keys` (everything when nil).
     func publish(_ keys: Set<ScoreKey>?, generation: Int, on pool: PostgresConnectionPool) async throws {
-        let bucket = try await bucket()
+        do {
+            try await publishChanges(keys, generation: generation, on: pool)
+        } catch {
+            openBucket.withLock { $0 = nil }
+            throw error
+        }
+    }
+
+    private func publishChanges(_ keys: Set<ScoreKey>?, generation: Int, on pool: PostgresConnectionPool) async throws {
+        let bucket: KeyValueBucket
+        if keys != nil, let open = openBucket.withLock({ $0 }) {
+            bucket = open
+        } else {
+            bucket = try await self.bucket()
+            openBucket.withLock { $0 = bucket }
+        }
         let known = published.withLock { $0 }
         guard let keys, var known else {
             try await reconcile(bucket, generation: generation, on: pool)
