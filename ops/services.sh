@@ -6,6 +6,10 @@
 #   ops/services.sh stop     stop both
 #   ops/services.sh status   exit 0 only when both answer
 #   ops/services.sh env      print export lines for REPRISE_POSTGRES_URL and REPRISE_NATS_URL
+#   ops/services.sh restart-postgres   stop PostgreSQL (fast: sessions are cut) and start it again
+#   ops/services.sh restart-nats       stop nats-server (SIGTERM) and start it again
+#   ops/services.sh kill-nats          SIGKILL nats-server (no flush, no goodbye), then start it again
+# The restarts are for fault tests; they keep the data and the ports.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -104,6 +108,17 @@ stop_nats() {
   rm -f "$NATS_PID"
 }
 
+# SIGKILL: what a crash looks like to clients and to the JetStream file store.
+kill_nats() {
+  if [ -f "$NATS_PID" ] && kill -0 "$(cat "$NATS_PID")" 2>/dev/null; then
+    local pid; pid=$(cat "$NATS_PID")
+    kill -9 "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    say "nats-server killed"
+  fi
+  rm -f "$NATS_PID"
+}
+
 print_env() {
   echo "export REPRISE_POSTGRES_URL='$(pg_url)'"
   echo "export REPRISE_NATS_URL='$(nats_url)'"
@@ -124,5 +139,8 @@ case "${1:-}" in
     exit $ok
     ;;
   env) print_env ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  restart-postgres) stop_postgres; start_postgres; say "PostgreSQL restarted on $REPRISE_PG_PORT" ;;
+  restart-nats) stop_nats; start_nats; say "nats-server restarted on $REPRISE_NATS_PORT" ;;
+  kill-nats) kill_nats; start_nats; say "nats-server killed and started again on $REPRISE_NATS_PORT" ;;
+  *) echo "usage: $0 start|stop|status|env|restart-postgres|restart-nats|kill-nats" >&2; exit 2 ;;
 esac
