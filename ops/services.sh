@@ -30,6 +30,18 @@ own_for_pg() {
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$@"; fi
 }
 
+# Closes every descriptor above 2 of the calling (sub)shell. A daemon started from here must
+# not keep one of its caller's pipes or sockets open: a caller that waits for end-of-file
+# (`$(ops/services.sh start)`, or a test runner watching its child) would wait as long as
+# the server lives.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$REPRISE_PG_PORT" -d postgres; }
 
 start_postgres() {
@@ -61,7 +73,7 @@ CONF
   if pg_ready; then
     say "PostgreSQL already running on port $REPRISE_PG_PORT"
   else
-    as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "-p $REPRISE_PG_PORT" -w -t 60 start >/dev/null \
+    (close_inherited_fds; as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "-p $REPRISE_PG_PORT" -w -t 60 start >/dev/null) \
       || die "PostgreSQL did not start; see $PG_LOG"
   fi
   if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$REPRISE_PG_PORT" -U "$REPRISE_PG_USER" -d postgres -tAc \
@@ -79,9 +91,9 @@ start_nats() {
     say "nats-server already running on port $REPRISE_NATS_PORT"
     return
   fi
-  nohup "$NATS_SERVER" -c "$REPRISE_ROOT/ops/nats/nats-server.conf" \
+  (close_inherited_fds; exec nohup "$NATS_SERVER" -c "$REPRISE_ROOT/ops/nats/nats-server.conf" \
     -a 127.0.0.1 -p "$REPRISE_NATS_PORT" -m "$REPRISE_NATS_MONITOR_PORT" \
-    -sd "$NATS_STORE" -l "$NATS_LOG" >/dev/null 2>&1 &
+    -sd "$NATS_STORE" -l "$NATS_LOG" >/dev/null 2>&1) &
   echo $! >"$NATS_PID"
   for _ in $(seq 1 200); do
     nats_ready && return
