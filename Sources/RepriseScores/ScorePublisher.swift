@@ -103,7 +103,7 @@ public final class ScorePublisher: Sendable {
         for keys: Set<ScoreKey>?, generation: Int, on pool: PostgresConnectionPool
     ) async throws -> [String: PublishedScore] {
         let table = PromotionScoresProjection.tables.first { $0.name == "promotion_scores" }!.physicalName(generation: generation)
-        let columns = "market, surface, track, campaign_id, subcampaign_id, score_micros"
+        let columns = ScoreQueries.promotionColumns
         let rows: PostgresRows
         if let keys {
             let sorted = keys.sorted { $0.bucketKey < $1.bucketKey }
@@ -117,13 +117,6 @@ public final class ScorePublisher: Sendable {
         } else {
             rows = try await pool.query(PostgresQuery(unsafeSQL: "SELECT \(columns) FROM \(table)"))
         }
-        let scores = try rows.map { row in
-            PromotionScore(
-                track: try row.decode(String.self, at: 2), market: try row.decode(String.self, at: 0),
-                surface: try row.decode(String.self, at: 1), campaignID: try CampaignID(try row.decode(String.self, at: 3)),
-                subcampaignID: try SubcampaignID(try row.decode(String.self, at: 4)), scoreMicros: try row.decode(Int.self, at: 5)
-            )
-        }
-        return Dictionary(uniqueKeysWithValues: PublishedScore.best(of: scores).map { ($0.key, $0) })
+        return try ScoreQueries.bestByKey(rows)
     }
 }

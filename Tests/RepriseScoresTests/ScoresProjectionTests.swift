@@ -75,6 +75,11 @@ struct ScoresProjectionTests {
                 try await ticker.tick(at: Date(timeIntervalSince1970: try Timestamp("2026-12-16T00:00:00Z").seconds))
                 try await waitFor(bucket, "SE.home.trk-1", scoreMicros: 666_667)
                 try await waitFor(bucket, "NO.home.trk-1", scoreMicros: 666_667)
+                // What the bucket holds is what the live model publishes, per key.
+                let published = try await ScoreQueries.published(on: harness.pool)
+                #expect(published.mapValues(\.scoreMicros) == ["SE.home.trk-1": 666_667, "NO.home.trk-1": 666_667])
+                let swedish = try await ScoreQueries.published(market: "SE", surface: "home", on: harness.pool)
+                #expect(Array(swedish.keys) == ["SE.home.trk-1"])
 
                 // A subscriber from here on gets the two current values, then changes.
                 let watch = try await bucket.watch(keys: "*.home.trk-1")
