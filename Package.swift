@@ -203,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "RepriseCLITests",
             dependencies: [
-                "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport",
+                "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "NATS",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: safe
