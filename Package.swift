@@ -259,6 +259,18 @@ let package = Package(
             ],
             swiftSettings: safe
         ),
+        // Crashes and server restarts under load; they restart servers, so they run only with
+        // REPRISE_FAULT_TESTS=1 (ops/test.sh's second phase), against a private server pair.
+        .testTarget(
+            name: "RepriseFaultTests",
+            dependencies: [
+                "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseRelay", "RepriseCampaigns", "RepriseDomain",
+                "RepriseEventStore", "RepriseEventLog", "NATS", "Postgres", "RepriseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: safe
+        ),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",

@@ -6,6 +6,10 @@
 #   ops/services.sh stop     stop both
 #   ops/services.sh status   exit 0 only when both answer
 #   ops/services.sh env      print export lines for REPRISE_POSTGRES_URL and REPRISE_NATS_URL
+#   ops/services.sh restart-postgres   stop PostgreSQL (fast: sessions are cut) and start it again
+#   ops/services.sh restart-nats       stop nats-server (SIGTERM) and start it again
+#   ops/services.sh kill-nats          SIGKILL nats-server (no flush, no goodbye), then start it again
+# The restarts are for fault tests; they keep the data and the ports.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -24,6 +28,18 @@ as_pg_owner() {
 
 own_for_pg() {
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$@"; fi
+}
+
+# Closes every descriptor above 2 of the calling (sub)shell. A daemon started from here must
+# not keep one of its caller's pipes or sockets open: a caller that waits for end-of-file
+# (`$(ops/services.sh start)`, or a test runner watching its child) would wait as long as
+# the server lives.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
 }
 
 pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$REPRISE_PG_PORT" -d postgres; }
@@ -57,7 +73,7 @@ CONF
   if pg_ready; then
     say "PostgreSQL already running on port $REPRISE_PG_PORT"
   else
-    as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "-p $REPRISE_PG_PORT" -w -t 60 start >/dev/null \
+    (close_inherited_fds; as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "-p $REPRISE_PG_PORT" -w -t 60 start >/dev/null) \
       || die "PostgreSQL did not start; see $PG_LOG"
   fi
   if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$REPRISE_PG_PORT" -U "$REPRISE_PG_USER" -d postgres -tAc \
@@ -75,9 +91,9 @@ start_nats() {
     say "nats-server already running on port $REPRISE_NATS_PORT"
     return
   fi
-  nohup "$NATS_SERVER" -c "$REPRISE_ROOT/ops/nats/nats-server.conf" \
+  (close_inherited_fds; exec nohup "$NATS_SERVER" -c "$REPRISE_ROOT/ops/nats/nats-server.conf" \
     -a 127.0.0.1 -p "$REPRISE_NATS_PORT" -m "$REPRISE_NATS_MONITOR_PORT" \
-    -sd "$NATS_STORE" -l "$NATS_LOG" >/dev/null 2>&1 &
+    -sd "$NATS_STORE" -l "$NATS_LOG" >/dev/null 2>&1) &
   echo $! >"$NATS_PID"
   for _ in $(seq 1 200); do
     nats_ready && return
@@ -104,6 +120,17 @@ stop_nats() {
   rm -f "$NATS_PID"
 }
 
+# SIGKILL: what a crash looks like to clients and to the JetStream file store.
+kill_nats() {
+  if [ -f "$NATS_PID" ] && kill -0 "$(cat "$NATS_PID")" 2>/dev/null; then
+    local pid; pid=$(cat "$NATS_PID")
+    kill -9 "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    say "nats-server killed"
+  fi
+  rm -f "$NATS_PID"
+}
+
 print_env() {
   echo "export REPRISE_POSTGRES_URL='$(pg_url)'"
   echo "export REPRISE_NATS_URL='$(nats_url)'"
@@ -124,5 +151,8 @@ case "${1:-}" in
     exit $ok
     ;;
   env) print_env ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  restart-postgres) stop_postgres; start_postgres; say "PostgreSQL restarted on $REPRISE_PG_PORT" ;;
+  restart-nats) stop_nats; start_nats; say "nats-server restarted on $REPRISE_NATS_PORT" ;;
+  kill-nats) kill_nats; start_nats; say "nats-server killed and started again on $REPRISE_NATS_PORT" ;;
+  *) echo "usage: $0 start|stop|status|env|restart-postgres|restart-nats|kill-nats" >&2; exit 2 ;;
 esac

@@ -2,6 +2,10 @@
 # Runs the whole test suite against a real PostgreSQL and a real nats-server.
 # This is the README's test command, and .ci/run calls exactly this.
 #
+# Two phases: every suite against the shared servers, then the fault suite
+# (Tests/RepriseFaultTests: crashes and server restarts under load), which starts, restarts
+# and stops a PostgreSQL and a nats-server of its own on other ports (.run-faults/).
+#
 # It installs what is missing, starts the servers (or reuses running ones), and fails,
 # never skips, when a server cannot be started: a green run means the integration
 # tests really ran. Servers this script started are stopped again when it ends.
@@ -23,5 +27,8 @@ eval "$("$REPRISE_ROOT/ops/services.sh" env)"
 say "building"
 swift build --build-tests "$@"
 say "testing"
-swift test --skip-build "$@"
+# The fault suite stays off here even if the caller's environment turns it on.
+env -u REPRISE_FAULT_TESTS swift test --skip-build "$@"
+say "fault tests (private servers on other ports)"
+REPRISE_FAULT_TESTS=1 swift test --skip-build --filter RepriseFaultTests "$@"
 say "all tests passed$([ "$started_here" = true ] && echo "; stopping the servers this run started")"

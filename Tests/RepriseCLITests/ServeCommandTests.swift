@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import NATS
 import RepriseTestSupport
 import Testing
 
@@ -20,6 +22,23 @@ import Testing
                 "serve", "--components", "api", "--http-port", "\(port)", "--api-keys-file", keysFile.path, "--postgres-url", database.url,
                 "--migrations-dir", MigratedDatabase.repositoryMigrations, "--log-level", "warning",
             ]
+            // A stream and bucket of this test's own: the shared server's EVENTS may hold
+            // another run's log, which the relay rightly refuses to continue.
+            let stream = TestEnvironment.uniqueName("SERVE")
+            var environment = ProcessInfo.processInfo.environment
+            environment["REPRISE_NATS_EVENTS_STREAM"] = stream
+            environment["REPRISE_NATS_EVENTS_PREFIX"] = stream.lowercased()
+            environment["REPRISE_NATS_SCORES_BUCKET"] = "S" + stream
+            environment["REPRISE_NATS_SCORES_PREFIX"] = stream.lowercased() + "_scores"
+            server.environment = environment
+            defer {
+                Task {
+                    let nats = try await NATSConnection.connect(url: TestEnvironment.natsURL, name: "serve-tests", logger: Logger(label: "test"))
+                    try? await nats.jetStream().deleteStream(name: stream)
+                    try? await nats.jetStream().deleteKeyValue(bucket: "S" + stream)
+                    await nats.close()
+                }
+            }
             server.standardOutput = FileHandle.nullDevice
             server.standardError = FileHandle.nullDevice
             try server.run()

@@ -78,6 +78,11 @@ struct ScoresProjectionTests {
                 let value = try #require(try await bucket.get(key: "SE.home.trk-1")?.value)
                 let document = try JSONDecoder().decode(JSONValue.self, from: Data(value))
                 #expect(try JSONSchemaValidator.natsSchema("score-value.v1.json").errors(in: document) == [])
+                // What the bucket holds is what the live model publishes, per key.
+                let published = try await ScoreQueries.published(on: harness.pool)
+                #expect(published.mapValues(\.scoreMicros) == ["SE.home.trk-1": 666_667, "NO.home.trk-1": 666_667])
+                let swedish = try await ScoreQueries.published(market: "SE", surface: "home", on: harness.pool)
+                #expect(Array(swedish.keys) == ["SE.home.trk-1"])
 
                 // A subscriber from here on gets the two current values, then changes.
                 let watch = try await bucket.watch(keys: "*.home.trk-1")

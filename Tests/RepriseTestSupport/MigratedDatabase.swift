@@ -9,6 +9,8 @@ public struct MigratedDatabase: Sendable {
     public let schema: String
     public let url: String
     public let logger: Logger
+    /// The server's URL without a search path: where the schema is created and dropped.
+    public let serverURL: String
 
     /// The repository's `migrations/` folder, found from this file's place in the tree.
     public static var repositoryMigrations: String {
@@ -18,7 +20,9 @@ public struct MigratedDatabase: Sendable {
     }
 
     /// Creates and migrates a fresh schema, runs `body` with a pool on it, then drops it.
+    /// `serverURL` picks the server (the shared test server unless a test runs its own).
     public static func with<R: Sendable>(
+        serverURL: String = TestEnvironment.postgresURL,
         maxConnections: Int = 8,
         _ body: (PostgresConnectionPool, MigratedDatabase) async throws -> R
     ) async throws -> R {
@@ -26,8 +30,10 @@ public struct MigratedDatabase: Sendable {
         var logger = Logger(label: "test.database")
         logger.logLevel = .warning
         let schema = TestEnvironment.uniqueName("test")
-        let database = MigratedDatabase(schema: schema, url: TestEnvironment.postgresURL(searchPath: schema), logger: logger)
-        try await database.withConnection(url: TestEnvironment.postgresURL) { try await $0.simpleQuery("CREATE SCHEMA \(schema)") }
+        let database = MigratedDatabase(
+            schema: schema, url: TestEnvironment.postgresURL(serverURL, searchPath: schema), logger: logger, serverURL: serverURL
+        )
+        try await database.withConnection(url: serverURL) { try await $0.simpleQuery("CREATE SCHEMA \(schema)") }
         do {
             try await database.withConnection(url: database.url) { connection in
                 let runner = MigrationRunner(migrations: try Migration.load(from: repositoryMigrations), logger: logger)
@@ -56,6 +62,6 @@ public struct MigratedDatabase: Sendable {
     }
 
     private func drop() async throws {
-        try await withConnection(url: TestEnvironment.postgresURL) { try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE") }
+        try await withConnection(url: serverURL) { try await $0.simpleQuery("DROP SCHEMA \(schema) CASCADE") }
     }
 }

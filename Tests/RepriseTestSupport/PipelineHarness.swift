@@ -76,8 +76,13 @@ public struct PipelineHarness: Sendable {
 
     /// The stream's last sequence, 0 when it does not exist yet.
     public func streamTail() async throws -> UInt64 {
+        try await Self.streamTail(of: configuration.streamName, on: jetStream)
+    }
+
+    /// The last sequence of `stream`, 0 when it does not exist yet.
+    public static func streamTail(of stream: String, on jetStream: JetStreamContext) async throws -> UInt64 {
         do {
-            return try await jetStream.streamInfo(name: configuration.streamName).state.lastSequence
+            return try await jetStream.streamInfo(name: stream).state.lastSequence
         } catch let error as NATSError where error.code == .streamNotFound || error.code == .notFound {
             return 0
         }
@@ -98,14 +103,22 @@ public struct PipelineHarness: Sendable {
     /// How the stream differs from the log as Postgres numbered it; empty when message N
     /// is event N for every N, decoded exactly, and the numbering follows the log's order.
     public func streamMismatches() async throws -> [String] {
+        try await Self.streamMismatches(stream: configuration.streamName, jetStream: jetStream, pool: pool, store: store)
+    }
+
+    /// How `stream` differs from the log in `pool`'s schema, as `streamMismatches()` reports
+    /// it: for tests that run the relay elsewhere (another process, another server).
+    public static func streamMismatches(
+        stream: String, jetStream: JetStreamContext, pool: PostgresConnectionPool, store: PostgresEventStore
+    ) async throws -> [String] {
         var mismatches: [String] = []
-        let tail = try await streamTail()
+        let tail = try await streamTail(of: stream, on: jetStream)
         let log = try await EventSequence.read(after: 0, limit: 1_000_000, on: pool)
         if UInt64(log.count) != tail {
             mismatches.append("the stream holds \(tail) messages, Postgres numbered \(log.count) events")
         }
         for expected in log where expected.globalSequence <= tail {
-            let message = try await jetStream.getMessage(stream: configuration.streamName, sequence: expected.globalSequence)
+            let message = try await jetStream.getMessage(stream: stream, sequence: expected.globalSequence)
             let decoded = try EventMessage.decode(
                 subject: message.subject, headers: message.headers, payload: message.payload, streamSequence: message.sequence
             )

@@ -17,8 +17,13 @@ public enum TestEnvironment {
     /// The Postgres URL with `search_path` set to `schema`, so unqualified table names
     /// (as in the migrations) land in a schema that only one test uses.
     public static func postgresURL(searchPath schema: String) -> String {
-        let separator = postgresURL.contains("?") ? "&" : "?"
-        return postgresURL + separator + "options=-csearch_path%3D" + schema
+        postgresURL(postgresURL, searchPath: schema)
+    }
+
+    /// `serverURL` with `search_path` set to `schema`.
+    public static func postgresURL(_ serverURL: String, searchPath schema: String) -> String {
+        let separator = serverURL.contains("?") ? "&" : "?"
+        return serverURL + separator + "options=-csearch_path%3D" + schema
     }
 
     /// A NATS URL for one of the restricted users in `ops/nats/nats-server.conf`,

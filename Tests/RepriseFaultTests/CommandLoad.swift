@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import RepriseCampaigns
+import RepriseDomain
+import RepriseTestSupport
+import Synchronization
+
+/// A steady stream of campaign commands and clock ticks through the real command handler,
+/// at a fixed pace, that rides out server restarts.
+///
+/// Workers each own a few campaigns and send one command at a time: create, two
+/// subcampaigns promoting tracks that other campaigns promote too (so the published score
+/// is a best-of), activate, then delivery reports with distinct ids and growing spend,
+/// with a pause and a resume now and then. A ticker moves log time a minute per tick inside
+/// the flights. A command that fails as unavailable is sent again with the same command id
+/// until it gets an answer, so an append that committed before its connection broke is
+/// answered as a duplicate, never applied twice; only answered commands count as accepted.
+final class CommandLoad: Sendable {
+    struct Report: Sendable {
+        /// Accepted command ids, with the number of events they appended when the answer
+        /// said so (nil: a duplicate answer, or no events; the log is asked).
+        var accepted: [String: Int?] = [:]
+        /// Commands the domain refused: the load only sends valid ones, so this stays empty.
+        var rejected: [String] = []
+        /// Attempts that failed as unavailable and were sent again.
+        var retries = 0
+        var ticks = 0
+        var commands: Int { accepted.count - ticks }
+    }
+
+    private struct State {
+        var report = Report()
+        var stopping = false
+    }
+
+    private let handler: CampaignCommandHandler
+    private let ticker: ClockTicker
+    private let workers: Int
+    private let campaignsPerWorker: Int
+    private let commandsPerSecond: Double
+    private let ticksPerSecond: Double
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    /// Far enough ahead that the wall clock (which stamps `recordedAt`, part of log time)
+    /// stays before it: only the ticks move log time into the flight.
+    static let flight = Flight(start: "2036-12-01T00:00:00Z", end: "2036-12-31T00:00:00Z")
+    /// The first tick, 2036-12-02T00:00:00Z; each further tick is a minute later.
+    static let firstTick = Date(timeIntervalSince1970: 2_111_788_800)
+
+    init(
+        handler: CampaignCommandHandler, ticker: ClockTicker, workers: Int = 8, campaignsPerWorker: Int = 2,
+        commandsPerSecond: Double = 140, ticksPerSecond: Double = 4, logger: Logger
+    ) {
+        self.handler = handler
+        self.ticker = ticker
+        self.workers = workers
+        self.campaignsPerWorker = campaignsPerWorker
+        self.commandsPerSecond = commandsPerSecond
+        self.ticksPerSecond = ticksPerSecond
+        self.logger = logger
+    }
+
+    var report: Report { state.withLock { $0.report } }
+    var acceptedCommands: Int { state.withLock { $0.report.accepted.count } }
+
+    /// Runs the load while `body` runs; then lets each worker finish its command in flight
+    /// (retries included) and returns what was accepted.
+    func running(_ body: () async throws -> Void) async throws -> Report {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<workers {
+                group.addTask { try await self.runWorker(worker) }
+            }
+            group.addTask { try await self.runTicker() }
+            do {
+                try await body()
+            } catch {
+                state.withLock { $0.stopping = true }
+                group.cancelAll()
+                throw error
+            }
+            state.withLock { $0.stopping = true }
+            try await group.waitForAll()
+        }
+        return report
+    }
+
+    /// Waits until `count` more commands than now were accepted: "keep the load going a
+    /// few seconds", measured in work done rather than time.
+    func waitForMore(_ count: Int) async throws {
+        let target = acceptedCommands + count
+        try await waitUntil("the load had \(count) more accepted commands") { acceptedCommands >= target }
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    private func runWorker(_ worker: Int) async throws {
+        let interval = Duration.seconds(Double(workers) / commandsPerSecond)
+        var next = ContinuousClock.now
+        var step = Array(repeating: 0, count: campaignsPerWorker)
+        var turn = 0
+        while !isStopping {
+            let index = turn % campaignsPerWorker
+            turn += 1
+            let campaign = try CampaignID("cmp-w\(worker)-c\(index)")
+            let command = try Self.command(step[index], campaign: campaign, index: index)
+            step[index] += 1
+            try await send(command)
+            next += interval
+            let now = ContinuousClock.now
+            // Behind after an outage: carry on at the pace from now, do not burst.
+            if next < now { next = now } else { try await Task.sleep(until: next) }
+        }
+    }
+
+    /// Step `n` of a campaign's life.
+    private static func command(_ n: Int, campaign: CampaignID, index: Int) throws -> CampaignCommand {
+        switch n {
+        case 0:
+            return .create(CreateCampaign(
+                campaignID: campaign, ownerID: "label-7", name: "Fault load \(campaign)", objective: .reach,
+                budget: Money(amountMinor: 2_000_000, currency: "EUR"), flight: flight, pacingMode: .even
+            ))
+        case 1, 2:
+            let track = "trk-\((index + n) % 3)"
+            return .addSubcampaign(AddSubcampaign(campaignID: campaign, subcampaign: NewSubcampaign(
+                id: try SubcampaignID("sub-\(n)"),
+                targeting: Targeting(markets: n == 1 ? ["SE", "NO"] : ["SE"], surfaces: ["home"], segments: ["superfans"]),
+                pricing: .cpm(450), shareBounds: .unbounded, promotedItem: .track(try TrackID(track))
+            )))
+        case 3:
+            return .activate(campaign)
+        case let n where n % 20 == 10:
+            return .pause(campaign)
+        case let n where n % 20 == 12:
+            return .resume(campaign)
+        default:
+            return .reportDelivery(ReportDelivery(campaignID: campaign, report: DeliveryReport(
+                reportID: try ReportID("rep-\(n)"), subcampaignID: try SubcampaignID("sub-\(n % 2 + 1)"),
+                from: "2036-12-01T00:00:00Z", to: "2036-12-02T00:00:00Z",
+                impressions: 1_000, reachEstimate: 800, clicks: 10, conversions: 1,
+                spend: Money(amountMinor: Int64(1_000 + 100 * (n % 7)), currency: "EUR")
+            )))
+        }
+    }
+
+    /// Sends `command` until it is answered; records the answer.
+    private func send(_ command: CampaignCommand) async throws {
+        let envelope = CommandEnvelope(
+            commandID: UUID().uuidString, correlationID: UUID(), actor: "label-7", issuedAt: "2026-11-21T12:00:00Z"
+        )
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                let outcome = try await handler.handle(command, envelope: envelope)
+                let appended: Int? = outcome.isDuplicate || outcome.events.isEmpty ? nil : outcome.events.count
+                state.withLock { $0.report.accepted[envelope.commandID] = .some(appended) }
+                return
+            } catch where error.code == .unavailable {
+                state.withLock { $0.report.retries += 1 }
+                try await backOff(attempts, "command", error)
+            } catch {
+                logger.error("Command refused", metadata: ["command.id": "\(envelope.commandID)", "error": "\(error)"])
+                state.withLock { $0.report.rejected.append("\(command.campaignID): \(error)") }
+                return
+            }
+        }
+    }
+
+    private func runTicker() async throws {
+        let interval = Duration.seconds(1 / ticksPerSecond)
+        var minute = 0
+        while !isStopping {
+            let moment = Self.firstTick.addingTimeInterval(Double(minute) * 60)
+            minute += 1
+            var attempts = 0
+            while true {
+                attempts += 1
+                do {
+                    try await ticker.tick(at: moment)
+                    break
+                } catch {
+                    state.withLock { $0.report.retries += 1 }
+                    try await backOff(attempts, "tick", error)
+                }
+            }
+            let id = ClockTicked(at: try Timestamp(microsecondsSinceEpoch: Int64((moment.timeIntervalSince1970 * 1_000_000).rounded()))).commandID
+            state.withLock {
+                $0.report.accepted[id] = .some(nil)
+                $0.report.ticks += 1
+            }
+            try await Task.sleep(for: interval)
+        }
+    }
+
+    /// Waits before the next attempt; gives up only after a minute of failures, when the
+    /// server is clearly not coming back.
+    private func backOff(_ attempts: Int, _ what: String, _ error: any Error) async throws {
+        guard attempts < 600 else { throw FaultTestFailure("a \(what) kept failing: \(error)") }
+        if attempts == 1 { logger.notice("Load retrying", metadata: ["what": "\(what)", "error": "\(error)"]) }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}

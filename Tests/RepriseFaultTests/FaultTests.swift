@@ -1,0 +1,151 @@
+import Foundation
+import Prometheus
+import RepriseTestSupport
+import Testing
+
+/// Crashes and restarts under a steady command load. Afterwards the stream is the log
+/// (message N is event N, no gap, no duplicate), every accepted command's events are in
+/// the log, the scores model equals a rebuild from the log, and the score bucket equals
+/// the model (`FaultRig.checkEverything`).
+///
+/// Only with `REPRISE_FAULT_TESTS=1`: the suite runs its own PostgreSQL and nats-server
+/// (`ops/services.sh` on other ports) and restarts them.
+@Suite("Faults under load", .serialized, .enabled(if: PrivateServers.enabled), .privateServers)
+struct FaultTests {
+    @Test("kill -9 of the relay while it publishes a backlog: the next relay resumes at the stream's tail")
+    func relayKilledMidBatch() async throws {
+        try await FaultRig.with { rig in
+            try await rig.projector.start()
+            let load = rig.makeLoad()
+            let started = ContinuousClock.now
+            var atKill = (streamTail: UInt64(0), numbered: UInt64(0))
+            let report = try await load.running {
+                // A backlog first: the relay numbers it in large batches, publishes each
+                // asynchronously, and is killed as soon as the first acks land, while the
+                // rest of its batch is in flight.
+                try await waitUntil("the log holds 600 events") { try await rig.eventCount() >= 600 }
+                try await rig.relay.start()
+                try await waitUntil("the relay published", every: .milliseconds(2)) { try await rig.streamTail() > 0 }
+                await rig.relay.kill9()
+                atKill = (try await rig.streamTail(), try await rig.numbered())
+                try await rig.relay.start()
+                try await load.waitForMore(300)
+            }
+            let events = try await rig.waitForConvergence()
+            rig.logger.notice("Relay killed", metadata: [
+                "stream.tail.at_kill": "\(atKill.streamTail)", "numbered.at_kill": "\(atKill.numbered)",
+                "events": "\(events)", "commands": "\(report.commands)", "retries": "\(report.retries)",
+                "load.seconds": "\(ContinuousClock.now - started)",
+            ])
+            try await rig.checkEverything(report)
+            #expect(!(await rig.relay.hasDied))
+        }
+    }
+
+    @Test("kill -9 of the projector while it catches up a backlog: it resumes after its checkpoint")
+    func projectorKilledMidBatch() async throws {
+        try await FaultRig.with { rig in
+            try await rig.relay.start()
+            let load = rig.makeLoad()
+            let started = ContinuousClock.now
+            var atKill = (checkpoint: UInt64(0), streamTail: UInt64(0))
+            let report = try await load.running {
+                // A backlog first: the projector applies it in batches of 500 back to back,
+                // and is killed as soon as the first one committed, inside the next.
+                try await waitUntil("the stream holds 800 messages") { try await rig.streamTail() >= 800 }
+                try await rig.projector.start()
+                try await waitUntil("the projector committed a batch", every: .milliseconds(5)) { try await rig.checkpoint() > 0 }
+                await rig.projector.kill9()
+                atKill = (try await rig.checkpoint(), try await rig.streamTail())
+                try await rig.projector.start()
+                try await load.waitForMore(300)
+            }
+            let events = try await rig.waitForConvergence()
+            rig.logger.notice("Projector killed", metadata: [
+                "checkpoint.at_kill": "\(atKill.checkpoint)", "stream.tail.at_kill": "\(atKill.streamTail)",
+                "events": "\(events)", "commands": "\(report.commands)", "retries": "\(report.retries)",
+                "load.seconds": "\(ContinuousClock.now - started)",
+            ])
+            try await rig.checkEverything(report)
+            #expect(!(await rig.projector.hasDied))
+        }
+    }
+
+    @Test("a restart of nats-server: relay and projector reconnect and carry on")
+    func natsRestarted() async throws {
+        try await FaultRig.with { rig in
+            try await rig.relay.start()
+            try await rig.projector.start()
+            let load = rig.makeLoad()
+            let started = ContinuousClock.now
+            let report = try await load.running {
+                try await waitUntil("the projector applied 300 events") { try await rig.checkpoint() >= 300 }
+                try await PrivateServers.restartNATS()
+                try await load.waitForMore(300)
+            }
+            let events = try await rig.waitForConvergence()
+            rig.logger.notice("nats-server restarted", metadata: [
+                "events": "\(events)", "commands": "\(report.commands)", "retries": "\(report.retries)",
+                "load.seconds": "\(ContinuousClock.now - started)",
+            ])
+            try await rig.checkEverything(report)
+            #expect(!(await rig.relay.hasDied))
+            #expect(!(await rig.projector.hasDied))
+        }
+    }
+
+    @Test("a restart of PostgreSQL: commands are retried by id, relay and projector reconnect")
+    func postgresRestarted() async throws {
+        try await FaultRig.with { rig in
+            try await rig.relay.start()
+            try await rig.projector.start()
+            let load = rig.makeLoad()
+            let started = ContinuousClock.now
+            let report = try await load.running {
+                try await waitUntil("the projector applied 300 events") { try await rig.checkpoint() >= 300 }
+                try await PrivateServers.restartPostgres()
+                try await load.waitForMore(300)
+            }
+            let events = try await rig.waitForConvergence()
+            rig.logger.notice("PostgreSQL restarted", metadata: [
+                "events": "\(events)", "commands": "\(report.commands)", "retries": "\(report.retries)",
+                "load.seconds": "\(ContinuousClock.now - started)",
+            ])
+            try await rig.checkEverything(report)
+            #expect(!(await rig.relay.hasDied))
+            #expect(!(await rig.projector.hasDied))
+        }
+    }
+
+    @Test("a poison event: dead-lettered and counted, the projector carries on, verify still matches")
+    func poisonEvent() async throws {
+        try await FaultRig.with { rig in
+            try await rig.relay.start()
+            // In this process, to read its metrics.
+            let registry = PrometheusCollectorRegistry()
+            let projector = rig.makeProjector(registry: registry)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await projector.runUntilCancelled() }
+                let load = rig.makeLoad()
+                var poison: (commandIDs: Set<String>, eventID: UUID)?
+                let report = try await load.running {
+                    try await waitUntil("the projector applied 100 events") { try await rig.checkpoint() >= 100 }
+                    poison = try await rig.appendPoisonEvent()
+                    try await load.waitForMore(300)
+                }
+                let events = try await rig.waitForConvergence()
+                let poisonEvent = try #require(poison)
+                let sequence = try #require(try await rig.globalSequence(of: poisonEvent.eventID))
+                rig.logger.notice("Poison event", metadata: [
+                    "sequence": "\(sequence)", "events": "\(events)", "commands": "\(report.commands)",
+                ])
+                #expect(sequence < events, "the projector went on past the poison event")
+                try await rig.checkEverything(report, extraCommands: poisonEvent.commandIDs, deadLetters: [sequence])
+                #expect(counterValue(registry, #"reprise_projector_dead_letters_total{projection="scores"}"#) == 1)
+                #expect(counterValue(registry, #"reprise_projector_stopped{projection="scores"}"#) == 0)
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+        }
+    }
+}
