@@ -28,7 +28,8 @@ DECLARE
     last_transaction xid8;
     last_position bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended('reprise:sequencer', 0));
+    -- Per schema: advisory locks are database-wide, and schemas must not wait on each other.
+    PERFORM pg_advisory_xact_lock(hashtextextended('reprise:sequencer:' || current_schema(), 0));
     SELECT s.global_sequence, s.transaction_id, s.position INTO last_sequence, last_transaction, last_position
     FROM event_sequence s ORDER BY s.global_sequence DESC LIMIT 1;
     last_sequence := coalesce(last_sequence, 0);

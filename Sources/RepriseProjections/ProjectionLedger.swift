@@ -9,7 +9,10 @@ enum ProjectionLedger {
     /// and returns that generation. Safe to call from several processes at once.
     static func ensureRegistered(_ projection: some Projection, on pool: PostgresConnectionPool) async throws -> Int {
         try await pool.withTransaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended('reprise:projection:' || \(projection.name), 0))")
+            // Keyed by schema too: advisory locks are database-wide.
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtextextended('reprise:projection:' || current_schema() || ':' || \(projection.name), 0))"
+            )
             if let live = try await liveGeneration(of: projection.name, on: connection, lock: .none) { return live }
             try await createGeneration(1, of: projection, on: connection)
             try await connection.query(

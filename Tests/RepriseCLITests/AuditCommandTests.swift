@@ -30,7 +30,7 @@ struct AuditCommandTests {
 
     @Test func verifyPassesAnIntactLogAndNamesTheFirstTamperedEvent() async throws {
         try await withCampaign { database in
-            let intact = try RepriseBinary.run(["audit", "verify", "--postgres-url", database.url])
+            let intact = try await RepriseBinary.run(["audit", "verify", "--postgres-url", database.url])
             #expect(intact.status == 0, "\(intact.error)")
             #expect(intact.output.contains("3 event(s)"))
 
@@ -39,7 +39,7 @@ struct AuditCommandTests {
                     UPDATE events SET data = jsonb_set(data, '{budget,amountMinor}', '1') WHERE stream_version = 1 RETURNING event_id
                     """)[0].decode(UUID.self, at: 0)
             }
-            let caught = try RepriseBinary.run(["audit", "verify", "--postgres-url", database.url])
+            let caught = try await RepriseBinary.run(["audit", "verify", "--postgres-url", database.url])
             #expect(caught.status == 1)
             #expect(caught.output.contains(tampered.uuidString))
             #expect(caught.output.contains("campaign-cmp-1 version 1"))
@@ -48,12 +48,12 @@ struct AuditCommandTests {
 
     @Test func historyPrintsForPeopleAndAsJSON() async throws {
         try await withCampaign { database in
-            let text = try RepriseBinary.run(["audit", "history", "cmp-1", "--postgres-url", database.url])
+            let text = try await RepriseBinary.run(["audit", "history", "cmp-1", "--postgres-url", database.url])
             #expect(text.status == 0, "\(text.error)")
             #expect(text.output.contains("campaign.created"))
             #expect(text.output.contains("campaign.activated"))
 
-            let json = try RepriseBinary.run(["audit", "history", "cmp-1", "--json", "--postgres-url", database.url])
+            let json = try await RepriseBinary.run(["audit", "history", "cmp-1", "--json", "--postgres-url", database.url])
             let envelopes = try JSONDecoder().decode(JSONValue.self, from: Data(json.output.utf8))
             guard case .array(let items) = envelopes else {
                 Issue.record("history --json did not print an array")
@@ -67,28 +67,28 @@ struct AuditCommandTests {
 
     @Test func stateAsOfAVersionShowsTheCampaignThen() async throws {
         try await withCampaign { database in
-            let draft = try RepriseBinary.run(["audit", "state", "cmp-1", "--as-of", "v2", "--postgres-url", database.url])
+            let draft = try await RepriseBinary.run(["audit", "state", "cmp-1", "--as-of", "v2", "--postgres-url", database.url])
             #expect(draft.status == 0, "\(draft.error)")
             #expect(draft.output.contains("version 2"))
             #expect(draft.output.contains("draft"))
 
-            let now = try RepriseBinary.run(["audit", "state", "cmp-1", "--json", "--postgres-url", database.url])
+            let now = try await RepriseBinary.run(["audit", "state", "cmp-1", "--json", "--postgres-url", database.url])
             #expect(now.output.contains("\"status\" : \"active\""))
         }
     }
 
     @Test func badInputGetsAOneLineMessageAndAFailingExit() async throws {
         try await withCampaign { database in
-            let unknown = try RepriseBinary.run(["audit", "history", "cmp-404", "--postgres-url", database.url])
+            let unknown = try await RepriseBinary.run(["audit", "history", "cmp-404", "--postgres-url", database.url])
             #expect(unknown.status != 0)
             #expect(unknown.error.contains("cmp-404 has no events"))
             #expect(unknown.error.split(separator: "\n").count == 1)
 
-            let badMoment = try RepriseBinary.run(["audit", "state", "cmp-1", "--as-of", "yesterday", "--postgres-url", database.url])
+            let badMoment = try await RepriseBinary.run(["audit", "state", "cmp-1", "--as-of", "yesterday", "--postgres-url", database.url])
             #expect(badMoment.status != 0)
             #expect(badMoment.error.contains("--as-of 'yesterday'"))
 
-            let badID = try RepriseBinary.run(["audit", "history", "no spaces allowed", "--postgres-url", database.url])
+            let badID = try await RepriseBinary.run(["audit", "history", "no spaces allowed", "--postgres-url", database.url])
             #expect(badID.status != 0)
             #expect(badID.error.split(separator: "\n").count == 1)
         }

@@ -7,7 +7,7 @@ struct DemoCommandTests {
     func runsThePlatformEndToEnd() async throws {
         try await MigratedDatabase.with { _, database in
             let names = TestEnvironment.uniqueName("D")
-            let run = try RepriseBinary.run(
+            let run = try await RepriseBinary.run(
                 ["demo", "--postgres-url", database.url, "--migrations-dir", MigratedDatabase.repositoryMigrations,
                  "--seconds", "4", "--tick-interval", "0.5"],
                 environment: [

@@ -18,7 +18,20 @@ struct RepriseBinary {
         return folder.appendingPathComponent("reprise")
     }
 
-    static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
+    /// Runs `body`, which blocks (waiting for a child process, reading a pipe), on a thread
+    /// of its own: blocking one of the two cooperative threads can stall every test in the
+    /// process, including ones whose open transactions the child is waiting for.
+    static func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    static func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
+        try await offload { try runBlocking(arguments, environment: extra) }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment extra: [String: String]) throws -> Run {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments

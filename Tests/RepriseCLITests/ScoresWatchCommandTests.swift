@@ -31,16 +31,20 @@ struct ScoresWatchCommandTests {
         defer { if process.isRunning { process.terminate() } }
 
         // Changes made after the watcher has printed its snapshot.
+        let reader = output.fileHandleForReading
         var seen = ""
         let deadline = ContinuousClock.now + .seconds(30)
         while !seen.contains("snapshot done"), ContinuousClock.now < deadline {
-            seen += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            seen += try await RepriseBinary.offload { String(decoding: reader.availableData, as: UTF8.self) }
         }
         _ = try await bucket.put(key: "NO.home.trk-9", value: Array(#"{"campaignId":"c9","scoreMicros":200000,"subcampaignId":"s9"}"#.utf8))
         _ = try await bucket.put(key: "SE.home.trk-1", value: Array(#"{"campaignId":"c1","scoreMicros":600000,"subcampaignId":"s1"}"#.utf8))
         try await bucket.delete(key: "SE.home.trk-1")
-        seen += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        seen += try await RepriseBinary.offload {
+            let rest = String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return rest
+        }
 
         #expect(process.terminationStatus == 0)
         #expect(seen.components(separatedBy: "\n").filter { !$0.isEmpty } == [

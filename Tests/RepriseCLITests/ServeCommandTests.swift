@@ -9,7 +9,7 @@ import Testing
 @Suite struct ServeCommandTests {
     @Test func servesUntilSIGTERMAndExitsCleanly() async throws {
         try await MigratedDatabase.with { _, database in
-            let hash = try RepriseBinary.run(["api-key", "hash", "operator-key"])
+            let hash = try await RepriseBinary.run(["api-key", "hash", "operator-key"])
             #expect(hash.status == 0)
             let keysFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(database.schema).keys")
             try "\(hash.output.trimmingCharacters(in: .whitespacesAndNewlines)) admin\n".write(to: keysFile, atomically: true, encoding: .utf8)
@@ -47,11 +47,11 @@ import Testing
             var ready = ""
             for _ in 0..<100 where ready != "200" {
                 try await Task.sleep(for: .milliseconds(100))
-                ready = try Self.status("http://127.0.0.1:\(port)/health/ready")
+                ready = try await Self.status("http://127.0.0.1:\(port)/health/ready")
             }
             #expect(ready == "200")
-            #expect(try Self.status("http://127.0.0.1:\(port)/campaigns/cmp-1", key: "operator-key") == "404")
-            #expect(try Self.status("http://127.0.0.1:\(port)/campaigns/cmp-1", key: "wrong") == "401")
+            #expect(try await Self.status("http://127.0.0.1:\(port)/campaigns/cmp-1", key: "operator-key") == "404")
+            #expect(try await Self.status("http://127.0.0.1:\(port)/campaigns/cmp-1", key: "wrong") == "401")
 
             server.terminate()
             for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(50)) }
@@ -62,7 +62,11 @@ import Testing
     }
 
     /// The status code curl gets, or "000" when nothing answers.
-    private static func status(_ url: String, key: String? = nil) throws -> String {
+    private static func status(_ url: String, key: String? = nil) async throws -> String {
+        try await RepriseBinary.offload { try statusBlocking(url, key: key) }
+    }
+
+    private static func statusBlocking(_ url: String, key: String?) throws -> String {
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         curl.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2"]
