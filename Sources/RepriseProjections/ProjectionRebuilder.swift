@@ -110,10 +110,22 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
             try await ProjectionLedger.createGeneration(generation, of: projection, on: connection)
             return generation
         }
-        defer {
-            let pool = pool, projection = projection
-            Task { try? await pool.withTransaction { try await ProjectionLedger.dropGeneration(shadow, of: projection, on: $0) } }
+        // Dropped before returning, not in a detached task: `reprise projection verify`
+        // exits right after, and a shadow left behind would linger as a generation.
+        let report: VerifyReport
+        do {
+            report = try await compare(shadow: shadow, after: startCheckpoint)
+        } catch {
+            try? await pool.withTransaction { try await ProjectionLedger.dropGeneration(shadow, of: projection, on: $0) }
+            throw error
         }
+        try await pool.withTransaction { try await ProjectionLedger.dropGeneration(shadow, of: projection, on: $0) }
+        return report
+    }
+
+    /// Fills `shadow` up to `startCheckpoint`, then, holding the registry row, catches it
+    /// up to the live checkpoint and compares the two table by table.
+    private func compare(shadow: Int, after startCheckpoint: UInt64) async throws -> VerifyReport {
         _ = try await fill(generation: shadow, upTo: startCheckpoint)
         return try await pool.withTransaction { connection in
             // Holding the registry row: the live model cannot move while we compare.

@@ -106,6 +106,11 @@ struct ProjectorTests {
             #expect(report.matches)
             #expect(report.checkpoint == 100)
             #expect(report.firstDifference == nil)
+            // The shadow is gone once verify returns: only the live generation is left.
+            let generations = try await harness.pool.query("SELECT generation FROM projection_checkpoints WHERE name = 'stream_counts'")
+            #expect(try generations.map { try $0.decode(Int.self, at: 0) } == [1])
+            let shadowTable = try await harness.pool.query("SELECT to_regclass('stream_counts_g2') IS NULL")
+            #expect(try shadowTable.first?.decode(Bool.self, at: 0) == true)
         }
     }
 
