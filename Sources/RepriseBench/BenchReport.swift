@@ -120,3 +120,6 @@ extension Duration {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
+
+/// `base` operations times a benchmark's `--scale`, and at least one.
+func scaledCount(_ base: Int, by scale: Double) -> Int { max(1, Int(Double(base) * scale)) }

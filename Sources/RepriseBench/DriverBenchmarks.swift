@@ -21,7 +21,7 @@ public struct DriverBenchmarks: Sendable {
             self.scale = scale
         }
 
-        func count(_ base: Int) -> Int { max(1, Int(Double(base) * scale)) }
+        func count(_ base: Int) -> Int { scaledCount(base, by: scale) }
     }
 
     /// Figure names, so other benchmarks can name their baseline.

@@ -31,7 +31,7 @@ public struct PipelineBenchmarks: Sendable {
             self.endToEndRate = endToEndRate
         }
 
-        func count(_ base: Int) -> Int { max(1, Int(Double(base) * scale)) }
+        func count(_ base: Int) -> Int { scaledCount(base, by: scale) }
     }
 
     public enum Name {

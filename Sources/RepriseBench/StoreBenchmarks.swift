@@ -19,7 +19,7 @@ public struct StoreBenchmarks: Sendable {
             self.scale = scale
         }
 
-        func count(_ base: Int) -> Int { max(1, Int(Double(base) * scale)) }
+        func count(_ base: Int) -> Int { scaledCount(base, by: scale) }
     }
 
     let options: Options

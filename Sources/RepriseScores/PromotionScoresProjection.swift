@@ -178,9 +178,7 @@ public struct ScoreKey: Hashable, Sendable {
     }
 
     /// The key in the NATS bucket: `<market>.<surface>.<track>`, each token escaped.
-    public var bucketKey: String {
-        PublishedScore.keyToken(market) + "." + PublishedScore.keyToken(surface) + "." + PublishedScore.keyToken(track)
-    }
+    public var bucketKey: String { PublishedScore.key(market: market, surface: surface, track: track) }
 }
 
 /// What one event means for the scores, decoded before anything changes, so that a

@@ -53,8 +53,11 @@ public struct PublishedScore: Codable, Hashable, Sendable {
 
     /// The key-value key: `<market>.<surface>.<track>`, each part escaped by `keyToken(_:)`,
     /// so a watcher can subscribe to `SE.home.>` and every key is valid in NATS.
-    public var key: String {
-        PublishedScore.keyToken(market) + "." + PublishedScore.keyToken(surface) + "." + PublishedScore.keyToken(track)
+    public var key: String { Self.key(market: market, surface: surface, track: track) }
+
+    /// The bucket key of a track × market × surface: `<market>.<surface>.<track>`, escaped.
+    public static func key(market: String, surface: String, track: String) -> String {
+        keyToken(market) + "." + keyToken(surface) + "." + keyToken(track)
     }
 
     /// `text` as one token of a key-value key.
