@@ -174,7 +174,7 @@ public final class Relay: Service {
         var expected = published
         for event in batch {
             guard event.globalSequence == expected + 1 else {
-                throw RelayError(code: .unexpectedAck, message: "event \(event.globalSequence) does not follow \(expected)")
+                throw RelayError(code: .outOfOrder, message: "event \(event.globalSequence) does not follow \(expected)")
             }
             try jetStream.publishAsync(
                 subject: EventMessage.subject(forType: event.event.type, prefix: configuration.subjectPrefix),

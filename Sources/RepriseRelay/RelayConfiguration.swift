@@ -71,6 +71,8 @@ public struct RelayError: Error, Sendable, CustomStringConvertible {
         public static let streamDiverged = Code(rawValue: "stream_diverged")
         /// An ack named another sequence than the event's: the stream is not the log.
         public static let unexpectedAck = Code(rawValue: "unexpected_ack")
+        /// Postgres returned a batch that does not continue the stream: a numbering bug.
+        public static let outOfOrder = Code(rawValue: "out_of_order")
     }
 
     public let code: Code

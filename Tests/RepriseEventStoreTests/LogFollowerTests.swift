@@ -66,16 +66,27 @@ struct LogFollowerTests {
                 group.addTask {
                     var cursor: LogCursor?
                     var events: [RecordedEvent] = []
-                    var idleRoundsAfterWriters = 0
-                    while idleRoundsAfterWriters < 3 {
+                    // Once the writers are done, the follower stops when the visibility
+                    // horizon has passed every transaction that existed then (plus one more
+                    // read): a fixed number of idle rounds would stop early whenever another
+                    // test's transaction holds the cluster-wide horizon back a little longer.
+                    var target: UInt64?
+                    var horizonPassedTarget = false
+                    while true {
                         let page = try await store.readLog(after: cursor, limit: 97)
                         events += page.events
                         if let last = cursor, let first = page.events.first {
                             #expect(first.cursor > last, "the log went backwards")
                         }
                         cursor = page.cursor
-                        if page.events.isEmpty {
-                            if shared.writersDone.load(ordering: .acquiring) { idleRoundsAfterWriters += 1 }
+                        guard page.events.isEmpty else { continue }
+                        if horizonPassedTarget { break }
+                        if target == nil, shared.writersDone.load(ordering: .acquiring) {
+                            target = try await store.logHorizon().nextTransactionID
+                        }
+                        if let target, try await store.logHorizon().stableBelow >= target {
+                            horizonPassedTarget = true
+                        } else {
                             try await Task.sleep(for: .milliseconds(20))
                         }
                     }
