@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -41,6 +42,7 @@ let package = Package(
                 "CNATS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -122,13 +124,26 @@ let package = Package(
         .target(
             name: "RepriseAPI",
             dependencies: [
-                "Postgres", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns",
-                "RepriseMigrations", "RepriseScoring",
+                "RepriseDomain", "RepriseEventLog", "RepriseCampaigns", "RepriseScoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: safe
+        ),
+        // The composition root: builds every part from the settings and hands back the services.
+        .target(
+            name: "ReprisePlatform",
+            dependencies: [
+                "Postgres", "NATS", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
+                "RepriseCampaigns", "RepriseAPI", "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseSettings",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: safe
         ),
@@ -138,7 +153,7 @@ let package = Package(
                 "Postgres", "NATS", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
                 "RepriseDomain", "RepriseRelay", "RepriseProjections", "RepriseScores",
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                "RepriseCampaigns", "RepriseAPI",
+                "RepriseCampaigns", "RepriseAPI", "ReprisePlatform",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -152,7 +167,7 @@ let package = Package(
             dependencies: [
                 "Postgres", "NATS", "RepriseSettings", "RepriseMigrations", "RepriseBench",
                 "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns", "RepriseAPI",
-                "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseScoring",
+                "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseScoring", "ReprisePlatform",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -226,7 +241,8 @@ let package = Package(
         .testTarget(
             name: "RepriseAPITests",
             dependencies: [
-                "RepriseAPI", "RepriseScoring", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "Postgres",
+                "RepriseAPI", "RepriseScoring", "RepriseCampaigns", "RepriseDomain", "RepriseEventLog", "RepriseEventStore",
+                "RepriseMigrations", "ReprisePlatform", "RepriseTestSupport", "Postgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

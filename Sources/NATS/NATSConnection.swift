@@ -19,6 +19,8 @@ public final class NATSConnection: @unchecked Sendable {
     private let lifecycle = Mutex(Lifecycle.open)
     private let jetStreamHandles = Mutex<[JetStreamOptions: JetStreamHandle]>([:])
     private let stoppables = Mutex<[WeakStoppable]>([])
+    /// Fired when the connection, run as a `Service`, is asked to shut down.
+    let shutdownSignal = ShutdownSignal()
 
     private enum Lifecycle {
         case open

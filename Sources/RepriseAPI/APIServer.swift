@@ -3,10 +3,8 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import Postgres
 import RepriseCampaigns
 import RepriseDomain
-import RepriseMigrations
 
 /// Where the API listens and how much it accepts.
 public struct APIConfiguration: Sendable {
@@ -29,7 +27,7 @@ public struct APIServices: Sendable {
     let directory: CampaignDirectory
     let keyring: APIKeyring
     let metrics: APIMetrics
-    let readiness: ReadinessCheck
+    let readiness: ReadinessProbe
     let idempotencyKeys: IdempotencyKeys
     /// Reads of the promotion scores; nil where no scores projection runs (an empty list).
     let scores: ScoreLookup?
@@ -39,7 +37,7 @@ public struct APIServices: Sendable {
     let logger: Logger
 
     public init(
-        handler: CampaignCommandHandler, audit: CampaignAudit, directory: CampaignDirectory, keyring: APIKeyring, readiness: ReadinessCheck,
+        handler: CampaignCommandHandler, audit: CampaignAudit, directory: CampaignDirectory, keyring: APIKeyring, readiness: @escaping ReadinessProbe,
         idempotencyKeys: IdempotencyKeys, bodyLimit: Int, logger: Logger, metrics: APIMetrics = APIMetrics(),
         scores: ScoreLookup? = nil, clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
     ) {
@@ -62,20 +60,9 @@ public struct APIServices: Sendable {
     }
 }
 
-/// Ready means PostgreSQL answers and every migration this build knows is applied.
-public struct ReadinessCheck: Sendable {
-    let pool: PostgresConnectionPool
-    let runner: MigrationRunner
-
-    public init(pool: PostgresConnectionPool, migrations: [Migration], logger: Logger) {
-        self.pool = pool
-        self.runner = MigrationRunner(migrations: migrations, logger: logger)
-    }
-
-    func isReady() async -> Bool {
-        (try? await pool.withConnection { try await runner.status(on: $0).isCurrent }) ?? false
-    }
-}
+/// Whether the service can take commands now; `GET /health/ready` answers 503 while it is
+/// false. The composition root supplies it (the event store reachable, migrations applied).
+public typealias ReadinessProbe = @Sendable () async -> Bool
 
 /// The request context of every route: the caller, once the key is checked.
 public struct APIRequestContext: RequestContext {
@@ -216,13 +203,13 @@ struct RequestLogMiddleware: RouterMiddleware {
 
 /// Probes and metrics: no key needed, as orchestrators and scrapers call them.
 struct HealthRoutes {
-    let readiness: ReadinessCheck
+    let readiness: ReadinessProbe
     let metrics: APIMetrics
 
     func register(on api: inout APIRouter) {
         api.on(.get, "/health/live") { _, _ in try Responses.json(["status": "live"]) }
         api.on(.get, "/health/ready") { _, _ in
-            guard await readiness.isReady() else {
+            guard await readiness() else {
                 throw Problem(
                     "not_ready", .serviceUnavailable, title: "Not ready",
                     detail: "PostgreSQL is unreachable or migrations are pending"

@@ -7,6 +7,7 @@ import RepriseAPI
 import RepriseCampaigns
 import RepriseEventStore
 import RepriseMigrations
+import ReprisePlatform
 import ServiceLifecycle
 
 /// The HTTP command API's speed: the real server in this process, on a loopback port and a
@@ -58,16 +59,13 @@ public struct APIBenchmarks: Sendable {
         try await MigratedScratchSchema.with(
             url: options.postgresURL, migrationsDirectory: options.migrationsDirectory, prefix: "bench_api", logger: logger
         ) { url in
-            try await PostgresConnectionPool.withPool(
-                configuration: PostgresConfiguration(url: url), maxConnections: options.poolSize, logger: logger
-            ) { pool in
-                try await Self.withServer(on: pool, migrationsDirectory: options.migrationsDirectory, logger: logger) { port in
-                    var results: [BenchResult] = []
-                    for connections in options.concurrencies {
-                        results += try await round(port: port, connections: connections, pool: pool)
-                    }
-                    return results
+            try await Self.withServer(url: url, poolSize: options.poolSize, migrationsDirectory: options.migrationsDirectory, logger: logger) {
+                port, pool in
+                var results: [BenchResult] = []
+                for connections in options.concurrencies {
+                    results += try await round(port: port, connections: connections, pool: pool)
                 }
+                return results
             }
         }
     }
@@ -145,48 +143,24 @@ public struct APIBenchmarks: Sendable {
         }
     }
 
-    /// Starts the API on a free loopback port with a fresh admin key, runs `body` with the
-    /// port, and shuts the server down gracefully.
+    /// Starts the API as the platform runs it, on a free loopback port with a fresh admin
+    /// key, runs `body` with the port and the server's pool, and shuts the server down.
     static func withServer<R: Sendable>(
-        on pool: PostgresConnectionPool, migrationsDirectory: String, logger: Logger, _ body: (Int) async throws -> R
+        url: String, poolSize: Int, migrationsDirectory: String, logger: Logger,
+        _ body: @Sendable (Int, PostgresConnectionPool) async throws -> R
     ) async throws -> R {
-        let migrations = try Migration.load(from: migrationsDirectory)
-        let store = PostgresEventStore(pool: pool, logger: logger)
         // Warnings and worse only: one info line per request would measure the terminal.
         var serverLogger = logger
         serverLogger.logLevel = max(logger.logLevel, .warning)
-        let services = APIServices(
-            handler: CampaignCommandHandler(store: store, logger: serverLogger), audit: CampaignAudit(store: store),
-            directory: CampaignDirectory(store: store), keyring: APIKeyring(keys: [CommandWorkload.adminKey: (.admin, [])]),
-            readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: serverLogger),
-            idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: APIConfiguration().bodyLimit, logger: serverLogger
+        let configuration = PlatformConfiguration(
+            components: [.api], postgres: PostgresConfiguration(url: url), postgresPoolSize: poolSize, natsURL: "",
+            api: APIConfiguration(host: "127.0.0.1", port: 0), keyring: APIKeyring(keys: [CommandWorkload.adminKey: (.admin, [])]),
+            migrations: try Migration.load(from: migrationsDirectory)
         )
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let application = buildApplication(
-            configuration: APIConfiguration(host: "127.0.0.1", port: 0), services: services,
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            }
-        )
-        let serviceGroup = ServiceGroup(configuration: .init(services: [application], logger: serverLogger))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await serviceGroup.run() }
-            let result: Result<R, any Error>
-            var listening = ports.makeAsyncIterator()
-            if let port = await listening.next(), port > 0 {
-                logger.info("API server listening", metadata: ["http.port": .stringConvertible(port)])
-                do {
-                    result = .success(try await body(port))
-                } catch {
-                    result = .failure(error)
-                }
-            } else {
-                result = .failure(HTTPLoadError(.connectionClosed, "the API server did not start listening"))
-            }
-            await serviceGroup.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return try result.get()
+        return try await Platform.withRunning(configuration, logger: serverLogger) { platform in
+            let port = try await platform.apiPort()
+            logger.info("API server listening", metadata: ["http.port": .stringConvertible(port)])
+            return try await body(port, platform.pool)
         }
     }
 }

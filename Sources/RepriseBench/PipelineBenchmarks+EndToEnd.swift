@@ -5,9 +5,12 @@ import NIOCore
 import NIOHTTP1
 import Postgres
 import Prometheus
+import RepriseAPI
 import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
+import RepriseMigrations
+import ReprisePlatform
 import RepriseProjections
 import RepriseRelay
 import RepriseScores
@@ -31,63 +34,49 @@ extension PipelineBenchmarks {
             let store = PostgresEventStore(pool: pool, logger: logger)
             let booked = try await CampaignLog.bookLive(store, plan: plan)
             logger.info("Booked live campaigns", metadata: ["campaigns": "\(plan.campaigns)", "events": "\(booked)"])
-
-            let nats = try await NATSConnection.connect(url: options.natsURL, name: "reprise-bench-e2e", logger: logger)
-            let watcher: NATSConnection
-            do {
-                watcher = try await NATSConnection.connect(url: options.natsURL, name: "reprise-bench-e2e-watch", logger: logger)
-            } catch {
-                await nats.close()
-                throw error
-            }
-            let jetStream = try nats.jetStream()
-            do {
-                let results = try await endToEnd(plan, url: url, pool: pool, jetStream: jetStream, watcher: watcher)
-                try? await jetStream.deleteKeyValue(bucket: plan.bucket)
-                try? await jetStream.deleteStream(name: plan.stream)
-                await watcher.drainAndClose(timeout: .seconds(5))
-                await nats.drainAndClose(timeout: .seconds(5))
-                return results
-            } catch {
-                try? await jetStream.deleteKeyValue(bucket: plan.bucket)
-                try? await jetStream.deleteStream(name: plan.stream)
-                await watcher.close()
-                await nats.close()
-                throw error
+            return try await NATSConnection.withConnection(url: options.natsURL, name: "reprise-bench-e2e-watch", logger: logger) { watcher in
+                do {
+                    let results = try await endToEnd(plan, url: url, watcher: watcher)
+                    try? await watcher.jetStream().deleteKeyValue(bucket: plan.bucket)
+                    try? await watcher.jetStream().deleteStream(name: plan.stream)
+                    return results
+                } catch {
+                    try? await watcher.jetStream().deleteKeyValue(bucket: plan.bucket)
+                    try? await watcher.jetStream().deleteStream(name: plan.stream)
+                    throw error
+                }
             }
         }
     }
 
-    private func endToEnd(
-        _ plan: EndToEndPlan, url: String, pool: PostgresConnectionPool, jetStream: JetStreamContext, watcher: NATSConnection
-    ) async throws -> [BenchResult] {
+    /// The platform as `reprise serve` runs it, less the ticker, on the plan's stream and bucket.
+    private func endToEnd(_ plan: EndToEndPlan, url: String, watcher: NATSConnection) async throws -> [BenchResult] {
         let clock = ContinuousClock()
-        let registry = PrometheusCollectorRegistry()
-        let relay = Relay(
-            postgres: PostgresConfiguration(url: url), jetStream: jetStream,
-            configuration: RelayConfiguration(streamName: plan.stream, subjectPrefix: plan.subjectPrefix),
-            metrics: RelayMetrics(registry: registry), logger: logger
+        let configuration = PlatformConfiguration(
+            components: [.api, .relay, .projectors], postgres: PostgresConfiguration(url: url),
+            natsURL: options.natsURL, natsClientName: "reprise-bench-e2e",
+            relay: RelayConfiguration(streamName: plan.stream, subjectPrefix: plan.subjectPrefix),
+            projectors: ProjectorConfiguration(streamName: plan.stream, subjectPrefix: plan.subjectPrefix),
+            scores: .init(bucket: plan.bucket, subjectPrefix: plan.scoresSubjectPrefix),
+            api: APIConfiguration(host: "127.0.0.1", port: 0),
+            keyring: APIKeyring(keys: [CommandWorkload.adminKey: (.admin, [])]),
+            migrations: try Migration.load(from: options.migrationsDirectory)
         )
-        let publisher = ScorePublisher(
-            jetStream: jetStream, configuration: .init(bucket: plan.bucket, subjectPrefix: plan.scoresSubjectPrefix), logger: logger
-        )
-        _ = try await publisher.bucket()
-        let projector = ProjectorService(
-            projection: PromotionScoresProjection(publisher: publisher), pool: pool, jetStream: jetStream,
-            configuration: ProjectorConfiguration(streamName: plan.stream, subjectPrefix: plan.subjectPrefix),
-            metrics: ProjectorMetrics(registry: registry), logger: logger
-        )
-        let watch = try await watcher.jetStream().keyValue(bucket: plan.bucket).watch()
-        let published = try watcher.subscribe(
-            subject: EventMessage.subject(forType: DeliveryReported.eventType, prefix: plan.subjectPrefix)
-        )
+        var serverLogger = logger
+        // Warnings and worse only: one info line per request would measure the terminal.
+        serverLogger.logLevel = max(logger.logLevel, .warning)
         let puts = ArrivalLog()
         let publications = ArrivalLog()
 
-        return try await APIBenchmarks.withServer(on: pool, migrationsDirectory: options.migrationsDirectory, logger: logger) { port in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await relay.runUntilCancelled() }
-                group.addTask { try await projector.runUntilCancelled() }
+        return try await Platform.withRunning(configuration, logger: serverLogger) { platform in
+            let port = try await platform.apiPort()
+            _ = try await platform.scorePublisher?.bucket()
+            let watch = try await watcher.jetStream().keyValue(bucket: plan.bucket).watch()
+            let published = try watcher.subscribe(
+                subject: EventMessage.subject(forType: DeliveryReported.eventType, prefix: plan.subjectPrefix)
+            )
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                // Both end when the watch stops and the subscription goes, in the defer below.
                 group.addTask {
                     for try await event in watch {
                         let seen = ContinuousClock.now

@@ -7,6 +7,7 @@ import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
 import RepriseMigrations
+import ReprisePlatform
 import RepriseProjections
 import RepriseRelay
 import RepriseScores
@@ -63,43 +64,36 @@ public struct PipelineBenchmarks: Sendable {
             let store = PostgresEventStore(pool: pool, logger: logger)
             let campaigns = options.count(2_000)
             let events = try await CampaignLog.fill(store, campaigns: campaigns)
-            let connection = try await NATSConnection.connect(url: options.natsURL, name: "reprise-bench-pipeline", logger: logger)
-            do {
-                let relay = try await relayThroughput(url: url, events: events, jetStream: try connection.jetStream(), baseline: baseline(DriverBenchmarks.Name.publishAsync))
-                let rebuild = try await rebuildSpeed(pool: pool, baseline: baseline(DriverBenchmarks.Name.keysetRead))
-                await connection.drainAndClose(timeout: .seconds(5))
-                return [relay, rebuild]
-            } catch {
-                await connection.close()
-                throw error
-            }
+            let relay = try await relayThroughput(url: url, events: events, baseline: baseline(DriverBenchmarks.Name.publishAsync))
+            let rebuild = try await rebuildSpeed(pool: pool, baseline: baseline(DriverBenchmarks.Name.keysetRead))
+            return [relay, rebuild]
         }
         return raw + results + (try await endToEndLatency())
     }
 
-    /// From an unpublished log of `events` events to all of them acked in a fresh stream.
-    private func relayThroughput(url: String, events: Int, jetStream: JetStreamContext, baseline: BenchResult?) async throws -> BenchResult {
+    /// From an unpublished log of `events` events to all of them acked in a fresh stream,
+    /// with the relay as the platform runs it.
+    private func relayThroughput(url: String, events: Int, baseline: BenchResult?) async throws -> BenchResult {
         let stream = "BENCH_RELAY_\(UInt32.random(in: 0...UInt32.max))"
-        let configuration = RelayConfiguration(streamName: stream, subjectPrefix: stream.lowercased(), batchSize: 2_000)
-        let relay = Relay(
-            postgres: PostgresConfiguration(url: url), jetStream: jetStream, configuration: configuration,
-            metrics: RelayMetrics(registry: PrometheusCollectorRegistry()), logger: logger
+        let configuration = PlatformConfiguration(
+            components: [.relay], postgres: PostgresConfiguration(url: url), natsURL: options.natsURL,
+            natsClientName: "reprise-bench-pipeline",
+            relay: RelayConfiguration(streamName: stream, subjectPrefix: stream.lowercased(), batchSize: 2_000)
         )
-        let clock = ContinuousClock()
-        let started = clock.now
-        let task = Task { try await relay.runUntilCancelled() }
-        defer { task.cancel() }
-        var tail: UInt64 = 0
-        while tail < UInt64(events) {
-            try await Task.sleep(for: .milliseconds(5))
-            tail = (try? await jetStream.streamInfo(name: stream).state.lastSequence) ?? 0
-            guard clock.now - started < .seconds(300) else { throw BenchError("the relay published only \(tail) of \(events) events") }
+        return try await Platform.withRunning(configuration, logger: logger) { platform in
+            guard let jetStream = try platform.nats?.jetStream() else { throw BenchError("the relay has no NATS connection") }
+            let clock = ContinuousClock()
+            let started = clock.now
+            var tail: UInt64 = 0
+            while tail < UInt64(events) {
+                try await Task.sleep(for: .milliseconds(5))
+                tail = (try? await jetStream.streamInfo(name: stream).state.lastSequence) ?? 0
+                guard clock.now - started < .seconds(300) else { throw BenchError("the relay published only \(tail) of \(events) events") }
+            }
+            let elapsed = clock.now - started
+            try? await jetStream.deleteStream(name: stream)
+            return BenchResult(name: Name.relay, unit: "event", operations: events, seconds: elapsed.seconds, baseline: baseline)
         }
-        let elapsed = clock.now - started
-        task.cancel()
-        _ = await task.result
-        try? await jetStream.deleteStream(name: stream)
-        return BenchResult(name: Name.relay, unit: "event", operations: events, seconds: elapsed.seconds, baseline: baseline)
     }
 
     /// A blue/green rebuild of the scores projection over the whole (numbered) log.

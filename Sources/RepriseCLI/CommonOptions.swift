@@ -2,6 +2,7 @@ import Synchronization
 import ArgumentParser
 import Foundation
 import Logging
+import ReprisePlatform
 import RepriseSettings
 
 /// Flags every subcommand that talks to the servers accepts.
@@ -17,6 +18,17 @@ struct CommonOptions: ParsableArguments {
 
     @Option(name: .customLong("log-level"), help: "trace|debug|info|notice|warning|error|critical [env: REPRISE_LOG_LEVEL]")
     var logLevel: String?
+
+    /// These flags and a command's own, for `PlatformConfiguration.resolve`.
+    func platformFlags(
+        httpHost: String? = nil, httpPort: String? = nil, apiKeysFile: String? = nil,
+        postgresPoolSize: String? = nil, migrationsDirectory: String? = nil
+    ) -> PlatformConfiguration.Flags {
+        PlatformConfiguration.Flags(
+            postgresURL: postgresURL, postgresPoolSize: postgresPoolSize, natsURL: natsURL, httpHost: httpHost,
+            httpPort: httpPort, apiKeysFile: apiKeysFile, migrationsDirectory: migrationsDirectory
+        )
+    }
 
     /// The settings after precedence was applied, read once per process.
     func resolve() throws -> ResolvedOptions {

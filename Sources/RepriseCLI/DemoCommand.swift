@@ -13,6 +13,7 @@ import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
 import RepriseMigrations
+import ReprisePlatform
 import RepriseProjections
 import RepriseRelay
 import RepriseScores
@@ -51,77 +52,39 @@ struct DemoCommand: AsyncParsableCommand {
         var logger = options.makeLogger(label: "reprise.demo")
         // The services speak up only when something is wrong; the demo's own lines tell the story.
         logger.logLevel = max(logger.logLevel, .warning)
-        let resolver = SettingsResolver(environment: ProcessInfo.processInfo.environment)
-        let fanout = try FanoutSettings(resolver: resolver)
-        let migrations = try Migration.load(from: resolver.resolve(Settings.migrationsDirectory, flag: migrationsDirectory).value)
-        let registry = PrometheusCollectorRegistry()
         let adminKey = "demo-" + UUID().lowercasedText
-        let pool = PostgresConnectionPool(
-            configuration: PostgresConfiguration(url: options.postgresURL.value), maxConnections: 8, logger: logger
+        var configuration = try PlatformConfiguration.resolve(
+            SettingsResolver(environment: ProcessInfo.processInfo.environment),
+            flags: common.platformFlags(migrationsDirectory: migrationsDirectory), components: [.relay, .projectors, .ticker]
         )
-        let nats = try await NATSConnection.connect(url: options.natsURL.value, name: "reprise-demo", logger: logger)
-        let jetStream = try nats.jetStream()
-        let store = PostgresEventStore(pool: pool, logger: logger)
-        let publisher = ScorePublisher(jetStream: jetStream, configuration: fanout.scores, logger: logger)
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let api = buildApplication(
-            configuration: APIConfiguration(host: "127.0.0.1", port: 0),
-            services: APIServices(
-                handler: CampaignCommandHandler(store: store, logger: logger), audit: CampaignAudit(store: store),
-                directory: CampaignDirectory(store: store), keyring: APIKeyring(keys: [adminKey: (.admin, [])]),
-                readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
-                idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: 1 << 20, logger: logger,
-                metrics: APIMetrics(registry: registry),
-                scores: { market, surface in Array(try await ScoreQueries.published(market: market, surface: surface, on: pool).values) }
-            ),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            }
+        configuration.components.insert(.api)
+        configuration.natsClientName = "reprise-demo"
+        configuration.postgresPoolSize = 8
+        configuration.api = APIConfiguration(host: "127.0.0.1", port: 0)
+        configuration.keyring = APIKeyring(keys: [adminKey: (.admin, [])])
+        configuration.migrations = try Migration.load(
+            from: SettingsResolver(environment: ProcessInfo.processInfo.environment)
+                .resolve(Settings.migrationsDirectory, flag: migrationsDirectory).value
         )
-        let services: [any Service] = [
-            pool,
-            ProjectorService(
-                projection: PromotionScoresProjection(publisher: publisher), pool: pool, jetStream: jetStream,
-                configuration: fanout.projectors, metrics: ProjectorMetrics(registry: registry), logger: logger
-            ),
-            Relay(
-                postgres: PostgresConfiguration(url: options.postgresURL.value), jetStream: jetStream,
-                configuration: fanout.relay, metrics: RelayMetrics(registry: registry), logger: logger
-            ),
-            ClockTicker(store: store, interval: .milliseconds(Int64(tickInterval * 1000)), logger: logger),
-            api,
-        ]
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
-        let platform = Task { try await group.run() }
+        configuration.tickInterval = .milliseconds(Int64(tickInterval * 1000))
 
-        var listening = ports.makeAsyncIterator()
-        guard let port = await listening.next(), port > 0 else {
-            await group.triggerGracefulShutdown()
-            _ = await platform.result
-            throw CLIFailure("the API did not start")
-        }
-        say("Reprise demo: the HTTP API (127.0.0.1:\(port)), the relay, a ticker every \(tickInterval) s and the scores projector run in this process")
-        let script = DemoScript(port: port, key: adminKey, bucket: try await publisher.bucket(), started: .now)
+        let seconds = self.seconds, tickInterval = self.tickInterval
         do {
-            try await script.run(seconds: seconds)
+            try await Platform.withRunning(configuration, logger: logger) { platform in
+                let port = try await platform.apiPort()
+                say("Reprise demo: the HTTP API (127.0.0.1:\(port)), the relay, a ticker every \(tickInterval) s and the scores projector run in this process")
+                guard let publisher = platform.scorePublisher else { throw CLIFailure("the scores projector is not running") }
+                let script = DemoScript(port: port, key: adminKey, bucket: try await publisher.bucket(), started: .now)
+                try await script.run(seconds: seconds)
+            }
+        } catch let failure as CLIFailure {
+            throw failure
         } catch {
-            await group.triggerGracefulShutdown()
-            _ = await platform.result
-            await nats.close()
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        if case .failure(let error) = await platform.result {
-            await nats.close()
             throw CLIFailure("the platform stopped with an error: \(error)")
         }
-        await nats.close()
 
         // What auditors would check: the scores equal a rebuild from the log, the log is intact.
-        try await PostgresConnectionPool.withPool(
-            configuration: PostgresConfiguration(url: options.postgresURL.value), maxConnections: 4, logger: logger
-        ) { pool in
+        try await PostgresConnectionPool.withPool(configuration: configuration.postgres, maxConnections: 4, logger: logger) { pool in
             let report = try await ProjectionRebuilder(projection: PromotionScoresProjection(publisher: nil), pool: pool, logger: logger).verify()
             say(report.matches
                 ? "verified: the scores equal their rebuild from the log at sequence \(report.checkpoint)"
@@ -165,9 +128,21 @@ struct DemoScript {
         ]
         let tracks = Set(bookings.map(\.track))
         let watch = try await bucket.watch()
-        let watcher = Task { try await self.printChanges(watch, onlyTracks: tracks) }
-        defer { watch.stop(); watcher.cancel() }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            // Ends when the watch is stopped below; awaited when the group closes.
+            tasks.addTask { try await self.printChanges(watch, onlyTracks: tracks) }
+            do {
+                try await book(bookings, seconds: seconds)
+            } catch {
+                watch.stop()
+                throw error
+            }
+            watch.stop()
+            try await tasks.waitForAll()
+        }
+    }
 
+    private func book(_ bookings: [Booking], seconds: Double) async throws {
         try await HTTPLoadClient.withConnection(host: "127.0.0.1", port: port) { http in
             let now = Date()
             let start = Self.iso(now.addingTimeInterval(-60)), end = Self.iso(now.addingTimeInterval(300))

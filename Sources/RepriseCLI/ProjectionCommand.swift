@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Postgres
+import ReprisePlatform
 import RepriseProjections
-import RepriseScores
 
 /// `reprise projection rebuild|verify <name>`: blue/green rebuilds and digest checks.
 struct ProjectionCommand: AsyncParsableCommand {
@@ -14,21 +14,26 @@ struct ProjectionCommand: AsyncParsableCommand {
     )
 
     /// The projections this build knows, by name.
-    static let names = ["scores"]
+    static var names: [String] { Platform.projections(publisher: nil).map(\.name) }
 
+    /// Runs `body` on a rebuilder of the projection called `name`. Rebuilt models equal
+    /// the live ones, and the live projector publishes what changes, so nothing publishes here.
     static func withRebuilder<R: Sendable>(
         _ name: String, options: ResolvedOptions, logger: Logger,
-        _ body: (ProjectionRebuilder<PromotionScoresProjection>) async throws -> R
+        _ body: (any ProjectionRebuilding) async throws -> R
     ) async throws -> R {
-        guard name == "scores" else {
+        guard let projection = Platform.projections(publisher: nil).first(where: { $0.name == name }) else {
             throw CLIFailure("no projection named '\(name)'; known: \(names.joined(separator: ", "))")
         }
         return try await PostgresConnectionPool.withPool(
             configuration: PostgresConfiguration(url: options.postgresURL.value), maxConnections: 4, logger: logger
         ) { pool in
-            // Rebuilt scores equal the live ones; the live projector publishes what changes.
-            try await body(ProjectionRebuilder(projection: PromotionScoresProjection(publisher: nil), pool: pool, logger: logger))
+            try await body(rebuilder(of: projection, pool: pool, logger: logger))
         }
+    }
+
+    private static func rebuilder(of projection: some Projection, pool: PostgresConnectionPool, logger: Logger) -> any ProjectionRebuilding {
+        ProjectionRebuilder(projection: projection, pool: pool, logger: logger)
     }
 }
 
@@ -39,7 +44,7 @@ struct ProjectionRebuildCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "The projection: scores.") var name: String
+    @Argument(help: "The projection's name, such as scores.") var name: String
 
     func run() async throws {
         let options = try common.resolve()
@@ -62,7 +67,7 @@ struct ProjectionVerifyCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "The projection: scores.") var name: String
+    @Argument(help: "The projection's name, such as scores.") var name: String
 
     func run() async throws {
         let options = try common.resolve()

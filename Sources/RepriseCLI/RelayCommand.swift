@@ -1,11 +1,8 @@
 import ArgumentParser
 import Foundation
-import Logging
-import NATS
-import Postgres
-import Prometheus
+import ReprisePlatform
 import RepriseRelay
-import ServiceLifecycle
+import RepriseSettings
 
 /// `reprise relay`: publishes the event log to JetStream until SIGTERM or SIGINT. Start as
 /// many as you like; one leads, the others stand by.
@@ -20,20 +17,15 @@ struct RelayCommand: AsyncParsableCommand {
     func run() async throws {
         let options = try common.resolve()
         let logger = options.makeLogger(label: "reprise.relay")
-        let nats = try await NATSConnection.connect(url: options.natsURL.value, name: "reprise-relay", logger: logger)
-        let relay = Relay(
-            postgres: PostgresConfiguration(url: options.postgresURL.value), jetStream: try nats.jetStream(),
-            metrics: RelayMetrics(registry: PrometheusCollectorRegistry()), logger: logger
+        var configuration = try PlatformConfiguration.resolve(
+            SettingsResolver(environment: ProcessInfo.processInfo.environment), flags: common.platformFlags(), components: [.relay]
         )
-        let group = ServiceGroup(configuration: .init(
-            services: [relay], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
+        configuration.natsClientName = "reprise-relay"
+        let platform = try await Platform.build(configuration, logger: logger)
         do {
-            try await group.run()
+            try await platform.run(logger: logger)
         } catch let error as RelayError {
-            await nats.close()
             throw CLIFailure(error.description)
         }
-        await nats.close()
     }
 }

@@ -30,22 +30,22 @@ struct ScoresWatchCommand: AsyncParsableCommand {
     func run() async throws {
         let options = try common.resolve()
         let logger = options.makeLogger(label: "reprise.scores")
-        let connection = try await NATSConnection.connect(url: options.natsURL.value, name: "reprise-scores-watch", logger: logger)
-        defer { Task { await connection.close() } }
-        let kv = try await connection.jetStream().keyValue(bucket: bucket)
-        let watch = try await kv.watch(keys: PublishedScore.keyToken(market) + "." + PublishedScore.keyToken(surface) + ".>")
-        var live = false
-        var seen = 0
-        for try await event in watch {
-            switch event {
-            case .initialValuesDone:
-                live = true
-                emit(json ? #"{"event":"snapshot-done"}"# : "-- snapshot done; live changes follow --")
-            case .entry(let entry):
-                emit(line(entry, live: live))
-                if live {
-                    seen += 1
-                    if let changes, seen >= changes { watch.stop(); return }
+        try await NATSConnection.withConnection(url: options.natsURL.value, name: "reprise-scores-watch", logger: logger) { connection in
+            let kv = try await connection.jetStream().keyValue(bucket: bucket)
+            let watch = try await kv.watch(keys: PublishedScore.keyToken(market) + "." + PublishedScore.keyToken(surface) + ".>")
+            var live = false
+            var seen = 0
+            for try await event in watch {
+                switch event {
+                case .initialValuesDone:
+                    live = true
+                    emit(json ? #"{"event":"snapshot-done"}"# : "-- snapshot done; live changes follow --")
+                case .entry(let entry):
+                    emit(line(entry, live: live))
+                    if live {
+                        seen += 1
+                        if let changes, seen >= changes { watch.stop(); return }
+                    }
                 }
             }
         }

@@ -1,18 +1,9 @@
 import ArgumentParser
 import Foundation
-import Logging
-import NATS
-import Postgres
-import Prometheus
 import RepriseAPI
-import RepriseCampaigns
-import RepriseEventStore
-import RepriseMigrations
-import RepriseProjections
+import ReprisePlatform
 import RepriseRelay
-import RepriseScores
 import RepriseSettings
-import ServiceLifecycle
 
 /// `reprise serve`: the platform in one process (the HTTP command API, the relay, the
 /// ticker and the projectors) until SIGTERM or SIGINT. `--components` picks a subset, to
@@ -23,12 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the API, relay, ticker and projectors until SIGTERM or SIGINT, letting in-flight work finish."
     )
 
-    enum Component: String, CaseIterable {
-        case api, relay, ticker, projectors
-    }
-
     @Option(help: "Comma-separated parts to run: api, relay, ticker, projectors.")
-    var components = Component.allCases.map(\.rawValue).joined(separator: ",")
+    var components = PlatformComponent.allCases.map(\.rawValue).joined(separator: ",")
 
     @Option(name: .customLong("metrics-port"), help: "Without the API: serve /metrics and /health/live on this port (on http.host).")
     var metricsPort: Int?
@@ -56,100 +43,29 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let options = try common.resolve()
         let logger = options.makeLogger(label: "reprise.serve")
-        let resolver = SettingsResolver(environment: ProcessInfo.processInfo.environment)
-        let port = try integer(resolver.resolve(Settings.httpPort, flag: httpPort), Settings.httpPort, in: 0...65_535)
-        let poolSize = try integer(resolver.resolve(Settings.postgresPoolSize, flag: postgresPoolSize), Settings.postgresPoolSize, in: 1...1_000)
-        let selected = try parseComponents()
-        let fanout = try FanoutSettings(resolver: resolver)
-        let registry = PrometheusCollectorRegistry()
-        let pool = PostgresConnectionPool(
-            configuration: PostgresConfiguration(url: options.postgresURL.value), maxConnections: poolSize, logger: logger
-        )
-        let store = PostgresEventStore(pool: pool, logger: logger)
-        // Order matters for shutdown: services stop in reverse, so the API stops taking
-        // requests first and the pool goes last.
-        var services: [any Service] = [pool]
-        var nats: NATSConnection?
-        if selected.contains(.relay) || selected.contains(.projectors) {
-            nats = try await NATSConnection.connect(url: options.natsURL.value, name: "reprise-serve", logger: logger)
-        }
-        if selected.contains(.projectors), let nats {
-            let jetStream = try nats.jetStream()
-            let publisher = ScorePublisher(jetStream: jetStream, configuration: fanout.scores, logger: logger)
-            services.append(ProjectorService(
-                projection: PromotionScoresProjection(publisher: publisher), pool: pool, jetStream: jetStream,
-                configuration: fanout.projectors, metrics: ProjectorMetrics(registry: registry), logger: logger
-            ))
-        }
-        if selected.contains(.relay), let nats {
-            services.append(Relay(
-                postgres: PostgresConfiguration(url: options.postgresURL.value), jetStream: try nats.jetStream(),
-                configuration: fanout.relay, metrics: RelayMetrics(registry: registry), logger: logger
-            ))
-        }
-        if selected.contains(.ticker) {
-            guard tickInterval >= 0.01 else { throw CLIFailure("--tick-interval must be at least 0.01 seconds") }
-            services.append(ClockTicker(store: store, interval: .milliseconds(Int64(tickInterval * 1000)), logger: logger))
-        }
-        if selected.contains(.api) {
-            let keysFile = resolver.resolve(Settings.apiKeysFile, flag: apiKeysFile).value
-            let keyring: APIKeyring
-            do {
-                keyring = try APIKeyring(parsing: try String(contentsOfFile: keysFile, encoding: .utf8))
-            } catch {
-                throw CLIFailure("cannot read API keys from \(keysFile): \(error)")
-            }
-            let migrations = try Migration.load(from: resolver.resolve(Settings.migrationsDirectory, flag: migrationsDirectory).value)
-            let configuration = APIConfiguration(host: resolver.resolve(Settings.httpHost, flag: httpHost).value, port: port)
-            services.append(buildApplication(
-                configuration: configuration,
-                services: APIServices(
-                    handler: CampaignCommandHandler(store: store, logger: logger), audit: CampaignAudit(store: store),
-                    directory: CampaignDirectory(store: store),
-                    keyring: keyring, readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
-                    idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: configuration.bodyLimit, logger: logger,
-                    metrics: APIMetrics(registry: registry),
-                    scores: { market, surface in Array(try await ScoreQueries.published(market: market, surface: surface, on: pool).values) }
-                )
-            ))
-        }
-        if !selected.contains(.api), let metricsPort {
-            services.append(buildOperationsApplication(
-                host: resolver.resolve(Settings.httpHost, flag: httpHost).value, port: metricsPort, registry: registry, logger: logger
-            ))
-        }
-        let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
+        guard tickInterval >= 0.01 else { throw CLIFailure("--tick-interval must be at least 0.01 seconds") }
+        var configuration: PlatformConfiguration
         do {
-            try await group.run()
-        } catch let error as RelayError {
-            await nats?.close()
+            configuration = try PlatformConfiguration.resolve(
+                SettingsResolver(environment: ProcessInfo.processInfo.environment),
+                flags: common.platformFlags(
+                    httpHost: httpHost, httpPort: httpPort, apiKeysFile: apiKeysFile,
+                    postgresPoolSize: postgresPoolSize, migrationsDirectory: migrationsDirectory
+                ),
+                components: try PlatformComponent.parse(components)
+            )
+        } catch let error as PlatformError {
             throw CLIFailure(error.description)
         }
-        await nats?.close()
-    }
-
-    private func parseComponents() throws -> Set<Component> {
-        var selected = Set<Component>()
-        for name in components.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-            guard let component = Component(rawValue: name) else {
-                throw CLIFailure("unknown component '\(name)'; choose from api, relay, ticker, projectors")
-            }
-            selected.insert(component)
+        configuration.natsClientName = "reprise-serve"
+        configuration.tickInterval = .milliseconds(Int64(tickInterval * 1000))
+        configuration.metricsPort = metricsPort
+        let platform = try await Platform.build(configuration, logger: logger)
+        do {
+            try await platform.run(logger: logger)
+        } catch let error as RelayError {
+            throw CLIFailure(error.description)
         }
-        guard !selected.isEmpty else { throw CLIFailure("--components names no component") }
-        return selected
-    }
-
-    private func integer(_ resolved: ResolvedSetting, _ setting: Setting, in range: ClosedRange<Int>) throws -> Int {
-        guard let value = Int(resolved.value), range.contains(value) else {
-            throw SettingError(
-                code: .invalidValue, setting: setting, source: resolved.source,
-                reason: "'\(resolved.value)' is not a whole number from \(range.lowerBound) to \(range.upperBound)"
-            )
-        }
-        return value
     }
 }
 

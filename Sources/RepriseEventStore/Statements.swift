@@ -68,4 +68,13 @@ enum Statements {
         name: "reprise_log_horizon",
         sql: "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text FROM pg_current_snapshot() AS s"
     )
+
+    static let claimIdempotencyKey = PostgresPreparedStatement(
+        name: "reprise_claim_idempotency_key",
+        sql: """
+            INSERT INTO idempotency_keys AS k (command_id, request_sha256, recorded_at) VALUES ($1, $2, now())
+            ON CONFLICT (command_id) DO UPDATE SET request_sha256 = k.request_sha256
+            RETURNING k.request_sha256
+            """
+    )
 }

@@ -29,29 +29,8 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
         self.logger = logger
     }
 
-    public struct RebuildReport: Sendable {
-        public let previousGeneration: Int
-        public let generation: Int
-        public let checkpoint: UInt64
-        public let eventsApplied: Int
-        public let deadLetters: Int
-    }
-
-    public struct VerifyReport: Sendable {
-        public struct TableDigest: Sendable {
-            public let table: String
-            public let live: String
-            public let rebuilt: String
-            public let rows: Int
-            public var matches: Bool { live == rebuilt }
-        }
-
-        public let checkpoint: UInt64
-        public let tables: [TableDigest]
-        /// The first row (in primary key order) that differs, as each side prints it.
-        public let firstDifference: (table: String, live: String?, rebuilt: String?)?
-        public var matches: Bool { tables.allSatisfy(\.matches) }
-    }
+    public typealias RebuildReport = ProjectionRebuildReport
+    public typealias VerifyReport = ProjectionVerifyReport
 
     private var applier: ProjectionApplier<P> {
         ProjectionApplier(projection: projection, metrics: nil, logger: logger, pageSize: pageSize)
@@ -217,3 +196,38 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
+
+
+/// What a rebuild did.
+public struct ProjectionRebuildReport: Sendable {
+    public let previousGeneration: Int
+    public let generation: Int
+    public let checkpoint: UInt64
+    public let eventsApplied: Int
+    public let deadLetters: Int
+}
+
+/// How the live model compares with a shadow rebuild.
+public struct ProjectionVerifyReport: Sendable {
+    public struct TableDigest: Sendable {
+        public let table: String
+        public let live: String
+        public let rebuilt: String
+        public let rows: Int
+        public var matches: Bool { live == rebuilt }
+    }
+
+    public let checkpoint: UInt64
+    public let tables: [TableDigest]
+    /// The first row (in primary key order) that differs, as each side prints it.
+    public let firstDifference: (table: String, live: String?, rebuilt: String?)?
+    public var matches: Bool { tables.allSatisfy(\.matches) }
+}
+
+/// A rebuilder whatever its projection's type, for callers that pick the projection by name.
+public protocol ProjectionRebuilding: Sendable {
+    func rebuild() async throws -> ProjectionRebuildReport
+    func verify() async throws -> ProjectionVerifyReport
+}
+
+extension ProjectionRebuilder: ProjectionRebuilding {}

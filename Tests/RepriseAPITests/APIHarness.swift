@@ -11,11 +11,13 @@ import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
 import RepriseMigrations
+import ReprisePlatform
 import RepriseTestSupport
 
 /// The real server, over real HTTP on a free loopback port, on a fresh migrated schema.
 struct APIHarness: Sendable {
-    let client: any TestClientProtocol
+    let client: TestClient
+    let port: Int
     let handler: CampaignCommandHandler
     let store: PostgresEventStore
     let pool: PostgresConnectionPool
@@ -54,32 +56,44 @@ struct APIHarness: Sendable {
         storeOfServer: @escaping @Sendable (PostgresEventStore) -> any EventStore = { $0 },
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
-        try await MigratedDatabase.with { pool, database in
+        try await MigratedDatabase.with { _, database in
             try await serve(
-                pool: pool, logger: database.logger, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations),
+                url: database.url, logger: database.logger, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations),
                 storeOfServer: storeOfServer, body
             )
         }
     }
 
-    /// The server on `pool`, whatever that pool reaches; ready when `migrations` are applied.
+    /// The API as the platform builds it, on whatever database `url` reaches; ready when
+    /// `migrations` are applied.
     static func serve(
-        pool: PostgresConnectionPool, logger: Logger, migrations: [Migration],
-        storeOfServer: @Sendable (PostgresEventStore) -> any EventStore = { $0 },
+        url: String, logger: Logger, migrations: [Migration], connectTimeout: Duration = .seconds(10),
+        storeOfServer: @escaping @Sendable (PostgresEventStore) -> any EventStore = { $0 },
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
-        let store = PostgresEventStore(pool: pool, logger: logger)
-        let handler = CampaignCommandHandler(store: storeOfServer(store), logger: logger)
-        let services = APIServices(
-            handler: handler, audit: CampaignAudit(store: store), directory: CampaignDirectory(store: store), keyring: keyring,
-            readiness: ReadinessCheck(pool: pool, migrations: migrations, logger: logger),
-            idempotencyKeys: IdempotencyKeys(pool: pool), bodyLimit: bodyLimit, logger: logger,
-            scores: { market, surface in market == "SE" && surface == "home" ? Self.scores : [] }, clock: { now }
+        let configuration = PlatformConfiguration(
+            components: [.api], postgres: PostgresConfiguration(url: url, connectTimeout: connectTimeout), postgresPoolSize: 8,
+            natsURL: "", api: APIConfiguration(host: "127.0.0.1", port: 0, bodyLimit: bodyLimit), keyring: keyring,
+            migrations: migrations, clock: { now }
         )
-        let routes = APIRouter.build(services).routes
-        let app = buildApplication(configuration: APIConfiguration(host: "127.0.0.1", port: 0), services: services)
-        try await app.test(.live) { client in
-            try await body(APIHarness(client: client, handler: handler, store: store, pool: pool, routes: routes))
+        let overrides = Platform.Overrides(
+            commandStore: storeOfServer, scores: { market, surface in market == "SE" && surface == "home" ? Self.scores : [] }
+        )
+        try await Platform.withRunning(configuration, logger: logger, overrides: overrides) { platform in
+            let port = try await platform.apiPort()
+            let client = TestClient(host: "127.0.0.1", port: port)
+            client.connect()
+            let harness = APIHarness(
+                client: client, port: port, handler: platform.commands, store: platform.store, pool: platform.pool,
+                routes: platform.apiRoutes
+            )
+            do {
+                try await body(harness)
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
         }
     }
 
@@ -92,16 +106,16 @@ struct APIHarness: Sendable {
         if let key { headers[.authorization] = "Bearer \(key)" }
         if json != nil { headers[.contentType] = "application/json" }
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
-        let response = try await client.executeRequest(
-            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+        let response = try await client.execute(
+            TestClient.Request(path, method: method, authority: "localhost", headers: headers, body: json.map { ByteBuffer(string: $0) })
         )
-        return Reply(status: response.status.code, headers: response.headers, body: String(buffer: response.body))
+        return Reply(status: response.head.status.code, headers: response.head.headerFields, body: response.body.map { String(buffer: $0) } ?? "")
     }
 
     /// A POST of JSON as admin on a connection of its own, so that concurrent calls reach the
     /// server at once (the harness's client has one connection, which serializes them).
     func postOnOwnConnection(_ path: String, json: String, headers extra: [String: String] = [:]) async throws -> Reply {
-        let connection = TestClient(host: "127.0.0.1", port: client.port!)
+        let connection = TestClient(host: "127.0.0.1", port: port)
         connection.connect()
         var headers = HTTPFields()
         headers[.authorization] = "Bearer \(Key.admin)"

@@ -10,34 +10,32 @@ import Testing
         var logger = Logger(label: "test.health")
         logger.logLevel = .critical
         // Nothing listens on loopback port 1, so every connection attempt is refused at once.
-        let unreachable = PostgresConfiguration(url: "postgresql://reprise@127.0.0.1:1/reprise", connectTimeout: .seconds(2))
-        try await PostgresConnectionPool.withPool(configuration: unreachable, maxConnections: 2, logger: logger) { pool in
-            try await APIHarness.serve(
-                pool: pool, logger: logger, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations)
-            ) { api in
-                let live = try await api.send(.get, "/health/live", key: nil)
-                live.expectStatus(200)
-                #expect(live.json["status"] == .string("live"))
+        try await APIHarness.serve(
+            url: "postgresql://reprise@127.0.0.1:1/reprise", logger: logger,
+            migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations), connectTimeout: .seconds(2)
+        ) { api in
+            let live = try await api.send(.get, "/health/live", key: nil)
+            live.expectStatus(200)
+            #expect(live.json["status"] == .string("live"))
 
-                let ready = try await api.send(.get, "/health/ready", key: nil)
-                ready.expectStatus(503)
-                #expect(ready.contentType == "application/problem+json")
-                #expect(ready.problemType == "not_ready")
-                #expect(ready.json["status"] == .integer(503))
+            let ready = try await api.send(.get, "/health/ready", key: nil)
+            ready.expectStatus(503)
+            #expect(ready.contentType == "application/problem+json")
+            #expect(ready.problemType == "not_ready")
+            #expect(ready.json["status"] == .integer(503))
 
-                // Commands fail the same way, as a problem and not a dropped connection.
-                let command = try await api.send(.post, "/campaigns", json: Bodies.create("cmp-1"))
-                command.expectStatus(503)
-                #expect(command.contentType == "application/problem+json")
-            }
+            // Commands fail the same way, as a problem and not a dropped connection.
+            let command = try await api.send(.post, "/campaigns", json: Bodies.create("cmp-1"))
+            command.expectStatus(503)
+            #expect(command.contentType == "application/problem+json")
         }
     }
 
     @Test func readyIs503WhileAMigrationIsPending() async throws {
-        try await MigratedDatabase.with { pool, database in
+        try await MigratedDatabase.with { _, database in
             var migrations = try Migration.load(from: MigratedDatabase.repositoryMigrations)
             migrations.append(Migration(version: 9_999, name: "not_yet_applied", fileName: "9999_not_yet_applied.sql", sql: "SELECT 1"))
-            try await APIHarness.serve(pool: pool, logger: database.logger, migrations: migrations) { api in
+            try await APIHarness.serve(url: database.url, logger: database.logger, migrations: migrations) { api in
                 try await api.send(.get, "/health/live", key: nil).expectStatus(200)
                 let ready = try await api.send(.get, "/health/ready", key: nil)
                 ready.expectStatus(503)

@@ -1,0 +1,217 @@
+import Logging
+import NATS
+import Postgres
+import Prometheus
+import RepriseAPI
+import RepriseCampaigns
+import RepriseDomain
+import RepriseEventLog
+import RepriseEventStore
+import RepriseProjections
+import RepriseRelay
+import RepriseScores
+import ServiceLifecycle
+import UnixSignals
+
+/// The composition root: the one place that knows every part and how they fit.
+///
+/// `build` makes the pool, the NATS connection (only when the relay or the projectors
+/// run), the event store, the command handler, the projections, the relay, the ticker and
+/// the API from a `PlatformConfiguration`, and hands back the `Service`s to run in order.
+/// `reprise serve`, `reprise demo`, the benchmarks and the integration and fault tests all
+/// start the platform here, so they run what production runs.
+public struct Platform: Sendable {
+    public let configuration: PlatformConfiguration
+    public let pool: PostgresConnectionPool
+    /// The connection the relay and projectors share; nil when neither runs here.
+    public let nats: NATSConnection?
+    public let store: PostgresEventStore
+    public let commands: CampaignCommandHandler
+    public let audit: CampaignAudit
+    public let directory: CampaignDirectory
+    /// Every metric of every part; `/metrics` exposes it.
+    public let registry: PrometheusCollectorRegistry
+    /// Publishes the scores to the NATS bucket; nil when the projectors do not run here.
+    public let scorePublisher: ScorePublisher?
+    /// The services in start order. A `ServiceGroup` stops them in reverse, so the API
+    /// stops taking requests first, and NATS and then the pool close last.
+    public let services: [any Service]
+    /// What the API's routes use; nil when the API does not run here.
+    public let apiServices: APIServices?
+    private let apiAddress: PortPromise
+
+    /// The routes the API registers, as the OpenAPI document names them.
+    public var apiRoutes: [APIRoute] { apiServices.map { APIRouter.build($0).routes } ?? [] }
+
+    /// Test hooks: what the API reads and appends through, where a test needs to step in.
+    public struct Overrides: Sendable {
+        /// Wraps the store that commands append through (a test lets a rival writer in).
+        public var commandStore: @Sendable (PostgresEventStore) -> any EventStore
+        /// Answers `GET /scores` instead of the scores projection.
+        public var scores: ScoreLookup?
+
+        public init(commandStore: @escaping @Sendable (PostgresEventStore) -> any EventStore = { $0 }, scores: ScoreLookup? = nil) {
+            self.commandStore = commandStore
+            self.scores = scores
+        }
+    }
+
+    /// Every projection the platform keeps. Adding a projector is one line here: the live
+    /// projectors, `reprise projection rebuild/verify` and the tests all take this list.
+    /// `publisher` is nil for rebuilds and verifies, which publish nothing.
+    public static func projections(publisher: ScorePublisher?) -> [any Projection] {
+        [
+            PromotionScoresProjection(publisher: publisher),
+        ]
+    }
+
+    /// Builds every part the configuration's components need. Nothing runs until the
+    /// services do; if building fails after NATS connected, the connection is closed.
+    public static func build(
+        _ configuration: PlatformConfiguration, logger: Logger, overrides: Overrides = .init()
+    ) async throws -> Platform {
+        let components = configuration.components
+        let registry = PrometheusCollectorRegistry()
+        let pool = PostgresConnectionPool(
+            configuration: configuration.postgres, maxConnections: configuration.postgresPoolSize, logger: logger
+        )
+        let store = PostgresEventStore(pool: pool, logger: logger)
+        let commands = CampaignCommandHandler(store: overrides.commandStore(store), logger: logger)
+        let audit = CampaignAudit(store: store)
+        let directory = CampaignDirectory(store: store)
+        let apiAddress = PortPromise()
+
+        var nats: NATSConnection?
+        if components.contains(.relay) || components.contains(.projectors) {
+            nats = try await NATSConnection.connect(url: configuration.natsURL, name: configuration.natsClientName, logger: logger)
+        }
+        do {
+            var services: [any Service] = [pool]
+            var publisher: ScorePublisher?
+            var apiServices: APIServices?
+            if let nats {
+                services.append(nats)
+                let jetStream = try nats.jetStream()
+                if components.contains(.projectors) {
+                    let scores = ScorePublisher(jetStream: jetStream, configuration: configuration.scores, logger: logger)
+                    publisher = scores
+                    for projection in projections(publisher: scores) {
+                        services.append(projector(
+                            projection, pool: pool, jetStream: jetStream, configuration: configuration, registry: registry, logger: logger
+                        ))
+                    }
+                }
+                if components.contains(.relay) {
+                    services.append(Relay(
+                        postgres: configuration.postgres, jetStream: jetStream, configuration: configuration.relay,
+                        metrics: RelayMetrics(registry: registry), logger: logger
+                    ))
+                }
+            }
+            if components.contains(.ticker) {
+                services.append(ClockTicker(store: store, interval: configuration.tickInterval, logger: logger))
+            }
+            if components.contains(.api) {
+                let readiness = PostgresReadiness(pool: pool, migrations: configuration.migrations, logger: logger)
+                let routeServices = APIServices(
+                    handler: commands, audit: audit, directory: directory, keyring: configuration.keyring,
+                    readiness: { await readiness.isReady() }, idempotencyKeys: IdempotencyKeys(store: store),
+                    bodyLimit: configuration.api.bodyLimit, logger: logger, metrics: APIMetrics(registry: registry),
+                    scores: overrides.scores ?? { market, surface in
+                        Array(try await ScoreQueries.published(market: market, surface: surface, on: pool).values)
+                    },
+                    clock: configuration.clock
+                )
+                apiServices = routeServices
+                services.append(buildApplication(configuration: configuration.api, services: routeServices) { channel in
+                    apiAddress.fulfil(channel.localAddress?.port ?? configuration.api.port)
+                })
+            } else if let metricsPort = configuration.metricsPort {
+                services.append(buildOperationsApplication(
+                    host: configuration.api.host, port: metricsPort, registry: registry, logger: logger
+                ))
+            }
+            return Platform(
+                configuration: configuration, pool: pool, nats: nats, store: store, commands: commands, audit: audit,
+                directory: directory, registry: registry, scorePublisher: publisher, services: services, apiServices: apiServices,
+                apiAddress: apiAddress
+            )
+        } catch {
+            await nats?.close()
+            throw error
+        }
+    }
+
+    private static func projector(
+        _ projection: some Projection, pool: PostgresConnectionPool, jetStream: JetStreamContext,
+        configuration: PlatformConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
+    ) -> any Service {
+        ProjectorService(
+            projection: projection, pool: pool, jetStream: jetStream, configuration: configuration.projectors,
+            metrics: ProjectorMetrics(registry: registry), logger: logger
+        )
+    }
+
+    /// The port the API listens on, once it does (the configured one, or the one the system
+    /// chose for port 0). Throws if the platform stopped before the API started.
+    public func apiPort() async throws -> Int {
+        guard configuration.components.contains(.api) else {
+            throw PlatformError(code: .notStarted, message: "the API is not among this platform's components")
+        }
+        return try await apiAddress.value()
+    }
+
+    /// Runs the services until one of `signals` (or a failing service) stops them.
+    public func run(gracefulShutdownSignals signals: [UnixSignal] = [.sigterm, .sigint], logger: Logger) async throws {
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            apiAddress.fail(PlatformError(code: .notStarted, message: "the platform stopped: \(error)"))
+            throw error
+        }
+        apiAddress.fail(PlatformError(code: .notStarted, message: "the platform stopped"))
+    }
+
+    /// Builds the platform, runs its services while `body` runs, then shuts them down
+    /// gracefully and waits for them: for the demo, the benchmarks and the tests.
+    /// A service that fails stops the others and ends `apiPort()` waits; its error is
+    /// thrown after `body` returns, unless `body` threw first.
+    @discardableResult
+    public static func withRunning<R: Sendable>(
+        _ configuration: PlatformConfiguration, logger: Logger, overrides: Overrides = .init(),
+        _ body: @Sendable (Platform) async throws -> R
+    ) async throws -> R {
+        let platform = try await build(configuration, logger: logger, overrides: overrides)
+        let group = ServiceGroup(configuration: .init(services: platform.services, logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            // Awaited below by `waitForAll`, after `body` is done with the platform.
+            tasks.addTask {
+                do {
+                    try await group.run()
+                } catch {
+                    platform.apiAddress.fail(PlatformError(code: .notStarted, message: "the platform stopped: \(error)"))
+                    throw error
+                }
+                platform.apiAddress.fail(PlatformError(code: .notStarted, message: "the platform stopped"))
+            }
+            let result: Result<R, any Error>
+            do {
+                result = .success(try await body(platform))
+            } catch {
+                result = .failure(error)
+            }
+            await group.triggerGracefulShutdown()
+            let stopped: Result<Void, any Error>
+            do {
+                try await tasks.waitForAll()
+                stopped = .success(())
+            } catch {
+                stopped = .failure(error)
+            }
+            let value = try result.get()
+            try stopped.get()
+            return value
+        }
+    }
+}
