@@ -280,7 +280,7 @@ let package = Package(
         .testTarget(
             name: "RepriseFaultTests",
             dependencies: [
-                "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseRelay", "RepriseCampaigns", "RepriseDomain",
+                "ReprisePlatform", "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseRelay", "RepriseCampaigns", "RepriseDomain",
                 "RepriseEventStore", "RepriseEventLog", "NATS", "Postgres", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -160,22 +160,21 @@ public struct DriverBenchmarks: Sendable {
 
     /// The JetStream figures, against a scratch stream that is deleted afterwards.
     public func nats() async throws -> [BenchResult] {
-        let connection = try await NATSConnection.connect(url: options.natsURL, name: "reprise-bench", logger: logger)
-        let jetStream = try connection.jetStream()
-        let stream = "BENCH_\(UInt32.random(in: 0...UInt32.max))"
-        let subject = stream.lowercased()
-        _ = try await jetStream.createStream(StreamConfiguration(name: stream, subjects: ["\(subject).>"]))
-        do {
-            let messages = options.count(100_000)
-            let publish = try await asyncPublish(jetStream, subject: subject, messages: messages)
-            let consume = try await pullConsume(jetStream, stream: stream, messages: messages)
-            try await jetStream.deleteStream(name: stream)
-            await connection.drainAndClose(timeout: .seconds(5))
-            return [publish, consume]
-        } catch {
-            try? await jetStream.deleteStream(name: stream)
-            await connection.drainAndClose(timeout: .seconds(5))
-            throw error
+        try await NATSConnection.withConnection(url: options.natsURL, name: "reprise-bench", logger: logger) { connection in
+            let jetStream = try connection.jetStream()
+            let stream = "BENCH_\(UInt32.random(in: 0...UInt32.max))"
+            let subject = stream.lowercased()
+            _ = try await jetStream.createStream(StreamConfiguration(name: stream, subjects: ["\(subject).>"]))
+            do {
+                let messages = options.count(100_000)
+                let publish = try await asyncPublish(jetStream, subject: subject, messages: messages)
+                let consume = try await pullConsume(jetStream, stream: stream, messages: messages)
+                try await jetStream.deleteStream(name: stream)
+                return [publish, consume]
+            } catch {
+                try? await jetStream.deleteStream(name: stream)
+                throw error
+            }
         }
     }
 

@@ -101,10 +101,9 @@ struct DoctorCommand: AsyncParsableCommand {
 
     /// A message published to JetStream with a message id is stored and read back by sequence.
     private static func jetStreamRoundTrip(url: String, _ logger: Logger) async throws -> String {
-        let connection = try await NATSConnection.connect(url: url, name: "reprise-doctor", logger: logger)
-        let jetStream = try connection.jetStream()
-        let stream = "REPRISE_DOCTOR"
-        do {
+        try await NATSConnection.withConnection(url: url, name: "reprise-doctor", logger: logger) { connection in
+            let jetStream = try connection.jetStream()
+            let stream = "REPRISE_DOCTOR"
             _ = try? await jetStream.deleteStream(name: stream)
             _ = try await jetStream.createStream(
                 StreamConfiguration(name: stream, subjects: ["reprise.doctor"], storage: .memory)
@@ -113,12 +112,8 @@ struct DoctorCommand: AsyncParsableCommand {
             let ack = try await jetStream.publish(subject: "reprise.doctor", payload: body, messageID: UUID().uuidString)
             let stored = try await jetStream.getMessage(stream: stream, sequence: ack.sequence)
             try await jetStream.deleteStream(name: stream)
-            await connection.drainAndClose(timeout: .seconds(2))
             guard stored.payload == body else { throw CLIFailure("stored message differs from what was published") }
             return "published and read back sequence \(ack.sequence) on stream \(stream)"
-        } catch {
-            await connection.drainAndClose(timeout: .seconds(2))
-            throw error
         }
     }
 

@@ -180,7 +180,7 @@ public struct Platform: Sendable {
     @discardableResult
     public static func withRunning<R: Sendable>(
         _ configuration: PlatformConfiguration, logger: Logger, overrides: Overrides = .init(),
-        _ body: @Sendable (Platform) async throws -> R
+        _ body: (Platform) async throws -> R
     ) async throws -> R {
         let platform = try await build(configuration, logger: logger, overrides: overrides)
         let group = ServiceGroup(configuration: .init(services: platform.services, logger: logger))

@@ -16,19 +16,11 @@ enum NATSTest {
     }
 
     /// Runs `body` with a fresh connection and closes it afterwards, also when `body` throws.
-    static func withConnection<T>(
+    static func withConnection<T: Sendable>(
         url: String = TestEnvironment.natsURL,
         _ body: (NATSConnection) async throws -> T
     ) async throws -> T {
-        let connection = try await connect(url: url)
-        do {
-            let result = try await body(connection)
-            await connection.close()
-            return result
-        } catch {
-            await connection.close()
-            throw error
-        }
+        try await NATSConnection.withConnection(url: url, name: "nats-tests", logger: logger) { try await body($0) }
     }
 
     /// Creates a memory stream on subjects `<prefix>.>`, runs `body`, deletes the stream.

@@ -9,11 +9,34 @@ struct ScoresWatchCommandTests {
     @Test("prints the market and surface's snapshot, then each live change, and nothing of other markets")
     func snapshotThenChanges() async throws {
         let logger = Logger(label: "test.scores-watch", factory: { _ in SwiftLogNoOpLogHandler() })
-        let connection = try await NATSConnection.connect(url: TestEnvironment.natsURL, name: "scores-watch-test", logger: logger)
-        let js = try connection.jetStream()
         let bucketName = TestEnvironment.uniqueName("W")
-        let bucket = try await js.createKeyValue(KeyValueConfiguration(bucket: bucketName, storage: .memory))
-        defer { Task { try? await js.deleteKeyValue(bucket: bucketName); await connection.close() } }
+        let (status, seen) = try await NATSConnection.withConnection(
+            url: TestEnvironment.natsURL, name: "scores-watch-test", logger: logger
+        ) { connection in
+            let js = try connection.jetStream()
+            let bucket = try await js.createKeyValue(KeyValueConfiguration(bucket: bucketName, storage: .memory))
+            do {
+                let outcome = try await Self.watchWhileChanging(bucket, named: bucketName)
+                try? await js.deleteKeyValue(bucket: bucketName)
+                return outcome
+            } catch {
+                try? await js.deleteKeyValue(bucket: bucketName)
+                throw error
+            }
+        }
+
+        #expect(status == 0)
+        #expect(seen.components(separatedBy: "\n").filter { !$0.isEmpty } == [
+            "current SE.home.trk-1 score 0.500000 (campaign c1, subcampaign s1)",
+            "-- snapshot done; live changes follow --",
+            "changed SE.home.trk-1 score 0.600000 (campaign c1, subcampaign s1)",
+            "removed SE.home.trk-1",
+        ])
+    }
+
+    /// Runs `reprise scores watch` on `bucket`, changes it once the snapshot is printed,
+    /// and returns the process's exit status with everything it printed.
+    private static func watchWhileChanging(_ bucket: KeyValueBucket, named bucketName: String) async throws -> (Int32, String) {
         _ = try await bucket.put(key: "SE.home.trk-1", value: Array(#"{"campaignId":"c1","scoreMicros":500000,"subcampaignId":"s1"}"#.utf8))
         _ = try await bucket.put(key: "NO.home.trk-9", value: Array(#"{"campaignId":"c9","scoreMicros":100000,"subcampaignId":"s9"}"#.utf8))
 
@@ -45,13 +68,6 @@ struct ScoresWatchCommandTests {
             process.waitUntilExit()
             return rest
         }
-
-        #expect(process.terminationStatus == 0)
-        #expect(seen.components(separatedBy: "\n").filter { !$0.isEmpty } == [
-            "current SE.home.trk-1 score 0.500000 (campaign c1, subcampaign s1)",
-            "-- snapshot done; live changes follow --",
-            "changed SE.home.trk-1 score 0.600000 (campaign c1, subcampaign s1)",
-            "removed SE.home.trk-1",
-        ])
+        return (process.terminationStatus, seen)
     }
 }

@@ -7,6 +7,7 @@ import RepriseCampaigns
 import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
+import ReprisePlatform
 import RepriseProjections
 import RepriseScores
 import RepriseScoring
@@ -34,40 +35,39 @@ struct FaultRig: Sendable {
         try await MigratedDatabase.with(serverURL: PrivateServers.postgresURL, maxConnections: 16) { pool, database in
             var logger = Logger(label: "test.faults")
             logger.logLevel = .notice
-            let nats = try await NATSConnection.connect(url: PrivateServers.natsURL, name: "fault-tests", logger: logger)
-            let name = TestEnvironment.uniqueName("F")
-            let environment = [
-                "REPRISE_POSTGRES_URL": database.url,
-                "REPRISE_NATS_URL": PrivateServers.natsURL,
-                "REPRISE_NATS_EVENTS_STREAM": name,
-                "REPRISE_NATS_EVENTS_PREFIX": name.lowercased(),
-                "REPRISE_NATS_SCORES_BUCKET": "S" + name,
-                "REPRISE_NATS_SCORES_PREFIX": name.lowercased() + "_scores",
-                "REPRISE_LOG_LEVEL": "info",
-            ]
-            let logs = PrivateServers.runDirectory.appendingPathComponent("logs").appendingPathComponent(database.schema)
-            let jetStream = try nats.jetStream()
-            let rig = FaultRig(
-                pool: pool, database: database, store: PostgresEventStore(pool: pool, logger: logger), jetStream: jetStream,
-                streamName: name, subjectPrefix: name.lowercased(), bucketName: "S" + name, scoresPrefix: name.lowercased() + "_scores",
-                logger: logger,
-                relay: ComponentProcess(component: "relay", environment: environment, logDirectory: logs),
-                projector: ComponentProcess(component: "projectors", environment: environment, logDirectory: logs)
-            )
-            logger.notice("Fault scenario", metadata: ["schema": "\(database.schema)", "stream": "\(name)", "logs": "\(logs.path)"])
-            do {
-                try await body(rig)
-            } catch {
-                await rig.relay.kill9()
-                await rig.projector.kill9()
+            try await NATSConnection.withConnection(url: PrivateServers.natsURL, name: "fault-tests", logger: logger) { nats in
+                let name = TestEnvironment.uniqueName("F")
+                let environment = [
+                    "REPRISE_POSTGRES_URL": database.url,
+                    "REPRISE_NATS_URL": PrivateServers.natsURL,
+                    "REPRISE_NATS_EVENTS_STREAM": name,
+                    "REPRISE_NATS_EVENTS_PREFIX": name.lowercased(),
+                    "REPRISE_NATS_SCORES_BUCKET": "S" + name,
+                    "REPRISE_NATS_SCORES_PREFIX": name.lowercased() + "_scores",
+                    "REPRISE_LOG_LEVEL": "info",
+                ]
+                let logs = PrivateServers.runDirectory.appendingPathComponent("logs").appendingPathComponent(database.schema)
+                let jetStream = try nats.jetStream()
+                let rig = FaultRig(
+                    pool: pool, database: database, store: PostgresEventStore(pool: pool, logger: logger), jetStream: jetStream,
+                    streamName: name, subjectPrefix: name.lowercased(), bucketName: "S" + name, scoresPrefix: name.lowercased() + "_scores",
+                    logger: logger,
+                    relay: ComponentProcess(component: "relay", environment: environment, logDirectory: logs),
+                    projector: ComponentProcess(component: "projectors", environment: environment, logDirectory: logs)
+                )
+                logger.notice("Fault scenario", metadata: ["schema": "\(database.schema)", "stream": "\(name)", "logs": "\(logs.path)"])
+                do {
+                    try await body(rig)
+                } catch {
+                    await rig.relay.kill9()
+                    await rig.projector.kill9()
+                    await rig.removeNATSState()
+                    throw error
+                }
+                await rig.relay.stop()
+                await rig.projector.stop()
                 await rig.removeNATSState()
-                await nats.close()
-                throw error
             }
-            await rig.relay.stop()
-            await rig.projector.stop()
-            await rig.removeNATSState()
-            await nats.close()
         }
     }
 
@@ -83,16 +83,16 @@ struct FaultRig: Sendable {
         CommandLoad(handler: handler, ticker: ClockTicker(store: store, logger: logger), logger: logger)
     }
 
-    /// A projector in this process, for the scenario that reads its metrics.
-    func makeProjector(registry: PrometheusCollectorRegistry) -> ProjectorService<PromotionScoresProjection> {
-        let publisher = ScorePublisher(
-            jetStream: jetStream, configuration: .init(bucket: bucketName, subjectPrefix: scoresPrefix), logger: logger
+    /// The projectors in this process, as the platform runs them, while `body` runs: for
+    /// the scenario that reads their metrics.
+    func withProjectors(_ body: (Platform) async throws -> Void) async throws {
+        let configuration = PlatformConfiguration(
+            components: [.projectors], postgres: PostgresConfiguration(url: database.url), natsURL: PrivateServers.natsURL,
+            natsClientName: "fault-tests-projectors",
+            projectors: ProjectorConfiguration(streamName: streamName, subjectPrefix: subjectPrefix),
+            scores: .init(bucket: bucketName, subjectPrefix: scoresPrefix)
         )
-        return ProjectorService(
-            projection: PromotionScoresProjection(publisher: publisher), pool: pool, jetStream: jetStream,
-            configuration: ProjectorConfiguration(streamName: streamName, subjectPrefix: subjectPrefix),
-            metrics: ProjectorMetrics(registry: registry), logger: logger
-        )
+        try await Platform.withRunning(configuration, logger: logger, body)
     }
 
     // MARK: Progress

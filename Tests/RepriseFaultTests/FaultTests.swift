@@ -122,10 +122,8 @@ struct FaultTests {
         try await FaultRig.with { rig in
             try await rig.relay.start()
             // In this process, to read its metrics.
-            let registry = PrometheusCollectorRegistry()
-            let projector = rig.makeProjector(registry: registry)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await projector.runUntilCancelled() }
+            try await rig.withProjectors { platform in
+                let registry = platform.registry
                 let load = rig.makeLoad()
                 var poison: (commandIDs: Set<String>, eventID: UUID)?
                 let report = try await load.running {
@@ -143,8 +141,6 @@ struct FaultTests {
                 try await rig.checkEverything(report, extraCommands: poisonEvent.commandIDs, deadLetters: [sequence])
                 #expect(counterValue(registry, #"reprise_projector_dead_letters_total{projection="scores"}"#) == 1)
                 #expect(counterValue(registry, #"reprise_projector_stopped{projection="scores"}"#) == 0)
-                group.cancelAll()
-                try await group.waitForAll()
             }
         }
     }

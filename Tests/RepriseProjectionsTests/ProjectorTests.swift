@@ -90,14 +90,11 @@ struct ProjectorTests {
             let projection = StreamCounts()
             try await harness.append(60)
             try await harness.withRelay {
-                let projector = harness.projector(projection)
-                let task = Task { try await projector.runUntilCancelled() }
-                defer { task.cancel() }
-                try await harness.waitForCheckpoint(projection, toReach: 60)
-                try await harness.append(40)
-                try await harness.waitForCheckpoint(projection, toReach: 100)
-                task.cancel()
-                _ = await task.result
+                try await whileRunning(harness.projector(projection).runUntilCancelled) {
+                    try await harness.waitForCheckpoint(projection, toReach: 60)
+                    try await harness.append(40)
+                    try await harness.waitForCheckpoint(projection, toReach: 100)
+                }
             }
             let totals = try await harness.totals(projection)
             #expect(totals.events == 100)
@@ -128,12 +125,10 @@ struct ProjectorTests {
                     durableName: "projector-\(projection.name)",
                     filterSubject: harness.configuration.subjectPrefix + ".>", deliverPolicy: .all
                 ))
-                let task = Task { try await harness.projector(projection).runUntilCancelled() }
-                defer { task.cancel() }
-                try await harness.append(10)
-                try await harness.waitForCheckpoint(projection, toReach: 40)
-                task.cancel()
-                _ = await task.result
+                try await whileRunning(harness.projector(projection).runUntilCancelled) {
+                    try await harness.append(10)
+                    try await harness.waitForCheckpoint(projection, toReach: 40)
+                }
             }
             #expect(try await harness.totals(projection).events == 40)
         }
@@ -148,11 +143,9 @@ struct ProjectorTests {
             try await harness.appendPoison()
             try await harness.append(10)
             try await harness.withRelay {
-                let task = Task { try await harness.projector(projection, registry: registry).runUntilCancelled() }
-                defer { task.cancel() }
-                try await harness.waitForCheckpoint(projection, toReach: 21)
-                task.cancel()
-                _ = await task.result
+                try await whileRunning(harness.projector(projection, registry: registry).runUntilCancelled) {
+                    try await harness.waitForCheckpoint(projection, toReach: 21)
+                }
             }
             #expect(try await harness.totals(projection).events == 20)
             let letters = try await harness.pool.query("SELECT global_sequence, event_type, error FROM projection_dead_letters")
@@ -172,15 +165,13 @@ struct ProjectorTests {
             try await harness.appendPoison()
             try await harness.append(10)
             try await harness.withRelay {
-                let task = Task { try await harness.projector(projection, registry: registry).runUntilCancelled() }
-                defer { task.cancel() }
-                let deadline = ContinuousClock.now + .seconds(30)
-                while !registry.emitToString().contains(#"reprise_projector_stopped{projection="stream_counts"} 1"#) {
-                    guard ContinuousClock.now < deadline else { throw HarnessTimeout(description: "the projector never stopped") }
-                    try await Task.sleep(for: .milliseconds(20))
+                try await whileRunning(harness.projector(projection, registry: registry).runUntilCancelled) {
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while !registry.emitToString().contains(#"reprise_projector_stopped{projection="stream_counts"} 1"#) {
+                        guard ContinuousClock.now < deadline else { throw HarnessTimeout(description: "the projector never stopped") }
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
                 }
-                task.cancel()
-                _ = await task.result
             }
             #expect(try await ProjectionReader.checkpoint(of: projection, on: harness.pool) == 10)
             #expect(try await harness.totals(projection).events == 10)
@@ -194,32 +185,28 @@ struct ProjectorTests {
             let projection = StreamCounts()
             try await harness.append(50)
             try await harness.withRelay {
-                let task = Task { try await harness.projector(projection).runUntilCancelled() }
-                defer { task.cancel() }
-                try await harness.waitForCheckpoint(projection, toReach: 50)
-                // Readers never fail and never see fewer events than they saw before.
-                let reader = Task {
-                    var lastSeen = 0
-                    while !Task.isCancelled {
-                        do {
+                try await whileRunning(harness.projector(projection).runUntilCancelled) {
+                    try await harness.waitForCheckpoint(projection, toReach: 50)
+                    // Readers never fail and never see fewer events than they saw before.
+                    let reader: @Sendable () async throws -> Void = {
+                        var lastSeen = 0
+                        while !Task.isCancelled {
                             let events = try await harness.totals(projection).events
                             #expect(events >= lastSeen)
                             lastSeen = events
-                        } catch where Task.isCancelled {
-                            return
                         }
                     }
+                    try await whileRunning(reader) {
+                        try await withThrowingTaskGroup(of: Void.self) { writers in
+                            writers.addTask { try await harness.append(40) }
+                            let report = try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).rebuild()
+                            #expect(report.previousGeneration == 1)
+                            #expect(report.generation == 2)
+                            try await writers.waitForAll()
+                        }
+                        try await harness.waitForCheckpoint(projection, toReach: 90)
+                    }
                 }
-                let writer = Task { try await harness.append(40) }
-                let report = try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).rebuild()
-                #expect(report.previousGeneration == 1)
-                #expect(report.generation == 2)
-                try await writer.value
-                try await harness.waitForCheckpoint(projection, toReach: 90)
-                reader.cancel()
-                try await reader.value
-                task.cancel()
-                _ = await task.result
             }
             #expect(try await harness.totals(projection).events == 90)
             let oldTable = try await harness.pool.query("SELECT to_regclass('stream_counts_g1') IS NULL")

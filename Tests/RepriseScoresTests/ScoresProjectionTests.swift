@@ -52,41 +52,50 @@ struct ScoresProjectionTests {
                 logger: harness.logger
             )
             let bucket = try await publisher.bucket()
-            defer { Task { try? await harness.jetStream.deleteKeyValue(bucket: bucketName) } }
-            let projection = PromotionScoresProjection(publisher: publisher)
-            let handler = CampaignCommandHandler(store: harness.store, logger: harness.logger)
-            let ticker = ClockTicker(store: harness.store, logger: harness.logger)
+            do {
+                try await Self.scoresFlow(harness, publisher: publisher, bucket: bucket)
+            } catch {
+                try? await harness.jetStream.deleteKeyValue(bucket: bucketName)
+                throw error
+            }
+            try? await harness.jetStream.deleteKeyValue(bucket: bucketName)
+        }
+    }
 
-            try await harness.withRelay {
-                let projector = ProjectorService(
-                    projection: projection, pool: harness.pool, jetStream: harness.jetStream,
-                    configuration: ProjectorConfiguration(
-                        streamName: harness.configuration.streamName, subjectPrefix: harness.configuration.subjectPrefix,
-                        fetchBatch: 50, fetchTimeout: .milliseconds(100)
-                    ),
-                    metrics: ProjectorMetrics(registry: PrometheusCollectorRegistry()), logger: harness.logger
-                )
-                let task = Task { try await projector.runUntilCancelled() }
-                defer { task.cancel() }
+    private static func scoresFlow(_ harness: PipelineHarness, publisher: ScorePublisher, bucket: KeyValueBucket) async throws {
+        let projection = PromotionScoresProjection(publisher: publisher)
+        let handler = CampaignCommandHandler(store: harness.store, logger: harness.logger)
+        let ticker = ClockTicker(store: harness.store, logger: harness.logger)
 
-                // Booked and active, but the flight has not started by log time: no scores.
-                try await Booking.book(handler)
-                // Half the flight left with all of the budget: u = 2, score 2/3.
-                try await ticker.tick(at: Date(timeIntervalSince1970: try Timestamp("2026-12-16T00:00:00Z").seconds))
-                try await waitFor(bucket, "SE.home.trk-1", scoreMicros: 666_667)
-                try await waitFor(bucket, "NO.home.trk-1", scoreMicros: 666_667)
-                let value = try #require(try await bucket.get(key: "SE.home.trk-1")?.value)
-                let document = try JSONDecoder().decode(JSONValue.self, from: Data(value))
-                #expect(try JSONSchemaValidator.natsSchema("score-value.v1.json").errors(in: document) == [])
-                // What the bucket holds is what the live model publishes, per key.
-                let published = try await ScoreQueries.published(on: harness.pool)
-                #expect(published.mapValues(\.scoreMicros) == ["SE.home.trk-1": 666_667, "NO.home.trk-1": 666_667])
-                let swedish = try await ScoreQueries.published(market: "SE", surface: "home", on: harness.pool)
-                #expect(Array(swedish.keys) == ["SE.home.trk-1"])
+        try await harness.withRelay {
+            let projector = ProjectorService(
+                projection: projection, pool: harness.pool, jetStream: harness.jetStream,
+                configuration: ProjectorConfiguration(
+                    streamName: harness.configuration.streamName, subjectPrefix: harness.configuration.subjectPrefix,
+                    fetchBatch: 50, fetchTimeout: .milliseconds(100)
+                ),
+                metrics: ProjectorMetrics(registry: PrometheusCollectorRegistry()), logger: harness.logger
+            )
+            try await whileRunning(projector.runUntilCancelled) {
+            // Booked and active, but the flight has not started by log time: no scores.
+            try await Booking.book(handler)
+            // Half the flight left with all of the budget: u = 2, score 2/3.
+            try await ticker.tick(at: Date(timeIntervalSince1970: try Timestamp("2026-12-16T00:00:00Z").seconds))
+            try await waitFor(bucket, "SE.home.trk-1", scoreMicros: 666_667)
+            try await waitFor(bucket, "NO.home.trk-1", scoreMicros: 666_667)
+            let value = try #require(try await bucket.get(key: "SE.home.trk-1")?.value)
+            let document = try JSONDecoder().decode(JSONValue.self, from: Data(value))
+            #expect(try JSONSchemaValidator.natsSchema("score-value.v1.json").errors(in: document) == [])
+            // What the bucket holds is what the live model publishes, per key.
+            let published = try await ScoreQueries.published(on: harness.pool)
+            #expect(published.mapValues(\.scoreMicros) == ["SE.home.trk-1": 666_667, "NO.home.trk-1": 666_667])
+            let swedish = try await ScoreQueries.published(market: "SE", surface: "home", on: harness.pool)
+            #expect(Array(swedish.keys) == ["SE.home.trk-1"])
 
-                // A subscriber from here on gets the two current values, then changes.
-                let watch = try await bucket.watch(keys: "*.home.trk-1")
-                let seen = Task { () -> [String] in
+            // A subscriber from here on gets the two current values, then changes.
+            let watch = try await bucket.watch(keys: "*.home.trk-1")
+            let lines = try await withThrowingTaskGroup(of: [String].self) { watching in
+                watching.addTask {
                     var lines: [String] = []
                     for try await event in watch {
                         switch event {
@@ -97,29 +106,28 @@ struct ScoresProjectionTests {
                     }
                     return lines
                 }
-                // Half the budget spent at half the flight: on pace, 0.5.
-                try await Booking.report(handler, spendMinor: 500_000)
-                try await waitFor(bucket, "SE.home.trk-1", scoreMicros: 500_000)
-                // Paused: both promotions are removed, not left stale.
-                try await handler.handle(.pause(Booking.campaign), envelope: Booking.envelope())
-                try await waitFor(bucket, "SE.home.trk-1", scoreMicros: nil)
-                try await waitFor(bucket, "NO.home.trk-1", scoreMicros: nil)
-                let lines = try await seen.value
-                watch.stop()
-                #expect(lines == [
-                    "put NO.home.trk-1 666667", "put SE.home.trk-1 666667", "done",
-                    "put NO.home.trk-1 500000", "put SE.home.trk-1 500000",
-                    "delete NO.home.trk-1 -1", "delete SE.home.trk-1 -1",
-                ])
+            // Half the budget spent at half the flight: on pace, 0.5.
+            try await Booking.report(handler, spendMinor: 500_000)
+            try await waitFor(bucket, "SE.home.trk-1", scoreMicros: 500_000)
+            // Paused: both promotions are removed, not left stale.
+            try await handler.handle(.pause(Booking.campaign), envelope: Booking.envelope())
+            try await waitFor(bucket, "SE.home.trk-1", scoreMicros: nil)
+            try await waitFor(bucket, "NO.home.trk-1", scoreMicros: nil)
+                return try await watching.next() ?? []
+            }
+            watch.stop()
+            #expect(lines == [
+                "put NO.home.trk-1 666667", "put SE.home.trk-1 666667", "done",
+                "put NO.home.trk-1 500000", "put SE.home.trk-1 500000",
+                "delete NO.home.trk-1 -1", "delete SE.home.trk-1 -1",
+            ])
 
-                // A rebuild comes out identical and publishes nothing new.
-                let before = try await bucket.get(key: "SE.home.trk-1")?.revision
-                let report = try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).rebuild()
-                #expect(report.generation == 2)
-                #expect(try await bucket.get(key: "SE.home.trk-1")?.revision == before)
-                #expect(try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).verify().matches)
-                task.cancel()
-                _ = await task.result
+            // A rebuild comes out identical and publishes nothing new.
+            let before = try await bucket.get(key: "SE.home.trk-1")?.revision
+            let report = try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).rebuild()
+            #expect(report.generation == 2)
+            #expect(try await bucket.get(key: "SE.home.trk-1")?.revision == before)
+            #expect(try await ProjectionRebuilder(projection: projection, pool: harness.pool, logger: harness.logger).verify().matches)
             }
         }
     }
@@ -129,7 +137,7 @@ struct ScoresProjectionTests {
     }
 
     /// Waits until `key` holds `scoreMicros` (nil: until it is deleted).
-    private func waitFor(_ bucket: KeyValueBucket, _ key: String, scoreMicros: Int?) async throws {
+    private static func waitFor(_ bucket: KeyValueBucket, _ key: String, scoreMicros: Int?) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
             let entry = try await bucket.get(key: key)

@@ -19,27 +19,26 @@ public struct PipelineHarness: Sendable {
 
     public static func with(_ body: (PipelineHarness) async throws -> Void) async throws {
         try await MigratedDatabase.with { pool, database in
-            let connection = try await NATSConnection.connect(url: TestEnvironment.natsURL, name: "relay-tests", logger: database.logger)
-            let name = TestEnvironment.uniqueName("E")
-            let configuration = RelayConfiguration(
-                streamName: name, subjectPrefix: name.lowercased(), batchSize: 50,
-                pollInterval: .milliseconds(200), streamCheckInterval: .milliseconds(300),
-                leaderRetryInterval: .milliseconds(100), publishTimeout: .seconds(5)
-            )
-            let jetStream = try connection.jetStream()
-            let harness = PipelineHarness(
-                pool: pool, database: database, store: PostgresEventStore(pool: pool, logger: database.logger),
-                jetStream: jetStream, configuration: configuration, logger: database.logger
-            )
-            do {
-                try await body(harness)
-            } catch {
+            try await NATSConnection.withConnection(url: TestEnvironment.natsURL, name: "relay-tests", logger: database.logger) { connection in
+                let name = TestEnvironment.uniqueName("E")
+                let configuration = RelayConfiguration(
+                    streamName: name, subjectPrefix: name.lowercased(), batchSize: 50,
+                    pollInterval: .milliseconds(200), streamCheckInterval: .milliseconds(300),
+                    leaderRetryInterval: .milliseconds(100), publishTimeout: .seconds(5)
+                )
+                let jetStream = try connection.jetStream()
+                let harness = PipelineHarness(
+                    pool: pool, database: database, store: PostgresEventStore(pool: pool, logger: database.logger),
+                    jetStream: jetStream, configuration: configuration, logger: database.logger
+                )
+                do {
+                    try await body(harness)
+                } catch {
+                    try? await jetStream.deleteStream(name: name)
+                    throw error
+                }
                 try? await jetStream.deleteStream(name: name)
-                await connection.close()
-                throw error
             }
-            try? await jetStream.deleteStream(name: name)
-            await connection.close()
         }
     }
 
@@ -52,12 +51,7 @@ public struct PipelineHarness: Sendable {
 
     /// Runs a relay while `body` runs, then stops it.
     public func withRelay(_ body: () async throws -> Void) async throws {
-        let relay = makeRelay()
-        let task = Task { try await relay.runUntilCancelled() }
-        defer { task.cancel() }
-        try await body()
-        task.cancel()
-        _ = await task.result
+        try await whileRunning(makeRelay().runUntilCancelled, body)
     }
 
     /// Appends `count` single-event commands to `streams` streams, round robin.
@@ -136,4 +130,38 @@ public struct PipelineHarness: Sendable {
 public struct HarnessTimeout: Error, CustomStringConvertible {
     public let description: String
     public init(description: String) { self.description = description }
+}
+
+/// Runs `service` (a `runUntilCancelled`) beside `body`, then cancels it and waits for it.
+/// The service's own error, other than the cancellation, fails the call: a test never
+/// throws away what its relay or projector reported.
+public func whileRunning<R: Sendable>(
+    _ service: @escaping @Sendable () async throws -> Void, _ body: () async throws -> R
+) async throws -> R {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+            do {
+                try await service()
+            } catch is CancellationError {
+                return
+            }
+        }
+        let result: Result<R, any Error>
+        do {
+            result = .success(try await body())
+        } catch {
+            result = .failure(error)
+        }
+        group.cancelAll()
+        let stopped: Result<Void, any Error>
+        do {
+            try await group.waitForAll()
+            stopped = .success(())
+        } catch {
+            stopped = .failure(error)
+        }
+        let value = try result.get()
+        try stopped.get()
+        return value
+    }
 }
