@@ -79,11 +79,13 @@ let package = Package(
             dependencies: ["RepriseEventLog", "Postgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: safe
         ),
+        // Long-running loops: restart with backoff. No servers, no dependencies.
+        .target(name: "RepriseRuntime", swiftSettings: safe),
         // The relay: the log in Postgres, published in order to JetStream.
         .target(
             name: "RepriseRelay",
             dependencies: [
-                "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS",
+                "RepriseEventLog", "RepriseEventStore", "RepriseRuntime", "Postgres", "NATS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,7 +96,7 @@ let package = Package(
         .target(
             name: "RepriseProjections",
             dependencies: [
-                "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS",
+                "RepriseEventLog", "RepriseEventStore", "RepriseRuntime", "Postgres", "NATS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -280,13 +282,14 @@ let package = Package(
         .testTarget(
             name: "RepriseFaultTests",
             dependencies: [
-                "ReprisePlatform", "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseRelay", "RepriseCampaigns", "RepriseDomain",
-                "RepriseEventStore", "RepriseEventLog", "NATS", "Postgres", "RepriseTestSupport",
+                "ReprisePlatform", "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseRelay", "RepriseCampaigns",
+                "RepriseDomain", "RepriseEventStore", "RepriseEventLog", "RepriseRuntime", "NATS", "Postgres", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: safe
         ),
+        .testTarget(name: "RepriseRuntimeTests", dependencies: ["RepriseRuntime"], swiftSettings: safe),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",

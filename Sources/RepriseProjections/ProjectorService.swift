@@ -3,6 +3,7 @@ import Logging
 import NATS
 import Postgres
 import RepriseEventLog
+import RepriseRuntime
 import ServiceLifecycle
 
 /// Where a projector reads and how it batches.
@@ -71,31 +72,36 @@ public final class ProjectorService<P: Projection>: Service {
     /// poison event under the `stop` policy it stays stopped (and says so in its metric)
     /// until cancelled.
     public func runUntilCancelled() async throws {
-        var backoff = Duration.milliseconds(100)
         metrics.stopped(projection.name, false)
-        while !Task.isCancelled {
-            do {
-                let live = try await ProjectionLedger.ensureRegistered(projection, on: pool)
-                try await projection.didCommit(changedKeys: nil, generation: live, on: pool)
-                let subscription = try await subscribe()
-                do {
-                    try await consume(subscription) { backoff = .milliseconds(100) }
-                } catch {
+        let logger = logger
+        do {
+            // `withRestarts` returns only when cancelled: `consume` ends no other way.
+            while !Task.isCancelled {
+                _ = try await withRestarts(
+                    policy: .services,
+                    isFatal: { ($0 as? ProjectionError)?.code == .stoppedAtPoison },
+                    onFailure: { failure in
+                        logger.warning("Projector failed; starting over", metadata: [
+                            "error": "\(failure.error)", "retry.in": "\(failure.delay)",
+                        ])
+                    }
+                ) { progress in
+                    let live = try await ProjectionLedger.ensureRegistered(projection, on: pool)
+                    try await projection.didCommit(changedKeys: nil, generation: live, on: pool)
+                    let subscription = try await subscribe()
+                    do {
+                        try await consume(subscription) { progress.record() }
+                    } catch {
+                        await subscription.close()
+                        throw error
+                    }
                     await subscription.close()
-                    throw error
                 }
-                await subscription.close()
-            } catch let error as ProjectionError where error.code == .stoppedAtPoison {
-                metrics.stopped(projection.name, true)
-                logger.critical("Projector stopped at a poison event; see projection_dead_letters", metadata: ["error": "\(error)"])
-                while !Task.isCancelled { try? await Task.sleep(for: .seconds(1)) }
-                return
-            } catch {
-                if Task.isCancelled { break }
-                logger.warning("Projector failed; starting over", metadata: ["error": "\(error)", "retry.in": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
             }
+        } catch let error as ProjectionError where error.code == .stoppedAtPoison {
+            metrics.stopped(projection.name, true)
+            logger.critical("Projector stopped at a poison event; see projection_dead_letters", metadata: ["error": "\(error)"])
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(1)) }
         }
     }
 

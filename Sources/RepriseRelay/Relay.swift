@@ -4,6 +4,7 @@ import NATS
 import Postgres
 import RepriseEventLog
 import RepriseEventStore
+import RepriseRuntime
 import ServiceLifecycle
 
 /// Publishes the event log to JetStream, in order, each event once in effect.
@@ -53,39 +54,48 @@ public final class Relay: Service {
     /// Leads when it can, stands by when another relay leads, and starts over after a
     /// failure of either server. Only a stream that contradicts the log stops it.
     public func runUntilCancelled() async throws {
-        var backoff = Duration.milliseconds(100)
+        let logger = logger
         while !Task.isCancelled {
             do {
-                try await PostgresConnection.withConnection(postgres, logger: logger) { connection in
-                    guard try await self.becomeLeader(on: connection) else { return }
-                    self.metrics.leader.set(Int64(1))
-                    defer { self.metrics.leader.set(Int64(0)) }
-                    self.logger.info("Relay is the leader")
-                    try await self.lead(on: connection)
+                _ = try await withRestarts(
+                    policy: .services,
+                    isFatal: { $0 is RelayError },
+                    onFailure: { failure in
+                        logger.warning("Relay failed; starting over", metadata: [
+                            "error": "\(failure.error)", "retry.in": "\(failure.delay)",
+                        ])
+                    }
+                ) { progress in
+                    try await PostgresConnection.withConnection(postgres, logger: logger) { connection in
+                        guard try await self.becomeLeader(on: connection, progress: progress) else { return }
+                        self.metrics.leader.set(Int64(1))
+                        defer { self.metrics.leader.set(Int64(0)) }
+                        self.logger.info("Relay is the leader")
+                        try await self.lead(on: connection, progress: progress)
+                    }
                 }
-                backoff = .milliseconds(100)
-                if !Task.isCancelled { try? await Task.sleep(for: configuration.leaderRetryInterval) }
             } catch let error as RelayError {
                 logger.critical("Relay stopped: the stream contradicts the log", metadata: ["error": "\(error)"])
                 throw error
-            } catch {
-                if Task.isCancelled { break }
-                logger.warning("Relay failed; starting over", metadata: ["error": "\(error)", "retry.in": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
             }
+            // The leadership ended without a failure (its notifications ended): try again
+            // for it, as a standby would.
+            if !Task.isCancelled { try? await Task.sleep(for: configuration.leaderRetryInterval) }
         }
     }
 
     /// Takes the leader lock, waiting as a standby while another relay holds it. False
     /// when cancelled first.
-    private func becomeLeader(on connection: PostgresConnection) async throws -> Bool {
+    private func becomeLeader(on connection: PostgresConnection, progress: RestartProgress) async throws -> Bool {
         var reportedStandby = false
         while !Task.isCancelled {
             let rows = try await connection.query(
                 "SELECT pg_try_advisory_lock(hashtextextended('reprise:relay:' || current_schema(), 0))"
             )
             if try rows.first?.decode(Bool.self, at: 0) == true { return true }
+            // Standing by is healthy: a later failure starts the backoff over. Taking the lock
+            // is not progress yet: a leader that fails at once must back off.
+            progress.record()
             if !reportedStandby {
                 logger.info("Another relay leads; standing by")
                 reportedStandby = true
@@ -95,162 +105,135 @@ public final class Relay: Service {
         return false
     }
 
-    private func lead(on connection: PostgresConnection) async throws {
+    private func lead(on connection: PostgresConnection, progress: RestartProgress) async throws {
         let schema = try await connection.query("SELECT current_schema()").first?.decode(String.self, at: 0) ?? "public"
-        let listener = try await PostgresConnection.connect(postgres, logger: logger)
-        defer { Task { await listener.close() } }
-        let notifications = try await listener.listen(to: ["reprise_appended"])
-        let wake = WakeSignal()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for try await notification in notifications where notification.payload == schema {
-                    wake.ring()
+        // A second session for LISTEN, closed before the leadership ends on every path.
+        try await PostgresConnection.withConnection(postgres, logger: logger) { listener in
+            let notifications = try await listener.listen(to: ["reprise_appended"])
+            let wake = WakeSignal()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await notification in notifications where notification.payload == schema {
+                        wake.ring()
+                    }
                 }
+                group.addTask {
+                    try await self.publishLoop(on: connection, wake: wake, progress: progress)
+                }
+                try await group.next()
+                group.cancelAll()
             }
-            group.addTask {
-                try await self.publishLoop(on: connection, wake: wake)
-            }
-            try await group.next()
-            group.cancelAll()
         }
     }
 
-    private func publishLoop(on connection: PostgresConnection, wake: WakeSignal) async throws {
-        var published = try await resync(on: connection, previouslyPublished: nil)
-        var assigned = try await EventSequence.lastAssigned(on: connection)
-        var lastCheck = ContinuousClock.now
-        // After a wake-up that found nothing stable yet (an older transaction still holds
-        // the visibility horizon), look again soon rather than at the next poll.
-        var retryDelay: Duration?
-        // Sent but not yet confirmed. The next batch is read from Postgres while these
-        // acks come in: the two servers work at the same time.
-        var inFlight: (events: [SequencedEvent], refill: Bool)?
-
+    /// Runs `RelayPublishState`'s actions until cancelled; then waits for the acks of what
+    /// was sent, so the metrics count it.
+    private func publishLoop(on connection: PostgresConnection, wake: WakeSignal, progress: RestartProgress) async throws {
+        var state = RelayPublishState(configuration: configuration, now: .now)
+        var action = state.start()
         while !Task.isCancelled {
-            let batch: [SequencedEvent]
-            let refilling = published < assigned
-            if refilling {
-                batch = try await EventSequence.read(after: published, limit: configuration.batchSize, on: connection)
-            } else {
-                batch = try await EventSequence.assignNext(limit: configuration.batchSize, on: connection)
-                if let last = batch.last { assigned = last.globalSequence }
-            }
-
-            if let sent = inFlight {
-                inFlight = nil
-                guard try await confirm(sent.events) else {
-                    // What this batch holds is numbered; the refill path re-reads it.
-                    published = try await resync(on: connection, previouslyPublished: published)
-                    lastCheck = .now
-                    continue
-                }
-                if sent.refill { metrics.republished.increment(by: Int64(sent.events.count)) }
-            }
-
-            if batch.isEmpty {
-                if ContinuousClock.now - lastCheck >= configuration.streamCheckInterval {
-                    published = try await resync(on: connection, previouslyPublished: published)
-                    lastCheck = .now
-                    continue
-                }
-                if let delay = retryDelay {
-                    try? await Task.sleep(for: delay)
-                    retryDelay = delay < .milliseconds(50) ? delay * 2 : nil
-                } else if await wake.wait(timeout: configuration.pollInterval) {
-                    retryDelay = .milliseconds(1)
-                }
-                continue
-            }
-            retryDelay = nil
-            published = try send(batch, after: published)
-            inFlight = (batch, refilling)
+            action = try await perform(action, state: &state, on: connection, wake: wake, progress: progress)
         }
-        if let sent = inFlight { _ = try? await confirm(sent.events) }
+        if let events = state.inFlightEvents,
+           let acked = try? await perform(.awaitAcks(events), state: &state, on: connection, wake: wake, progress: progress),
+           case .recordPublished = acked {
+            _ = try? await perform(acked, state: &state, on: connection, wake: wake, progress: progress)
+        }
     }
 
-    /// Publishes `batch` (events `published + 1 …`) without waiting, and returns the tail
-    /// the stream will have once they are acked.
-    private func send(_ batch: [SequencedEvent], after published: UInt64) throws -> UInt64 {
-        var expected = published
-        for event in batch {
-            guard event.globalSequence == expected + 1 else {
-                throw RelayError(code: .outOfOrder, message: "event \(event.globalSequence) does not follow \(expected)")
+    /// Does `action`'s I/O and reports it to `state`; returns what to do next.
+    private func perform(
+        _ action: RelayPublishState.Action, state: inout RelayPublishState, on connection: PostgresConnection,
+        wake: WakeSignal, progress: RestartProgress
+    ) async throws -> RelayPublishState.Action {
+        switch action {
+        case .readTail:
+            metrics.resyncs.increment()
+            // Acks of an abandoned batch would otherwise be taken for the next batch's.
+            _ = try? await jetStream.waitForPublishes(timeout: .seconds(1))
+            let tail = try await streamTail()
+            let numbered = try await EventSequence.lastAssigned(on: connection)
+            return try state.tailRead(lastSequence: tail, numbered: numbered, now: .now)
+
+        case .compareTail(let sequence):
+            let message = try await jetStream.getMessage(stream: configuration.streamName, sequence: sequence)
+            let event = try await EventSequence.read(after: sequence - 1, limit: 1, on: connection).first
+            return try state.tailCompared(
+                streamEventID: message.headers[EventMessage.Header.eventID], logEventID: event?.event.eventID.lowercasedText,
+                now: .now
+            )
+
+        case .resumeFromTail(let tail, let note):
+            switch note {
+            case .lostEvents(let published)?:
+                logger.warning("The stream lost events; refilling them from Postgres", metadata: [
+                    "stream.tail": "\(tail)", "published": "\(published)",
+                ])
+            case .resuming(let numbered)?:
+                logger.info("Resuming publication", metadata: ["stream.tail": "\(tail)", "numbered": "\(numbered)"])
+            case nil:
+                break
             }
-            try jetStream.publishAsync(
-                subject: EventMessage.subject(forType: event.event.type, prefix: configuration.subjectPrefix),
-                payload: event.event.data,
-                headers: EventMessage.headers(for: event),
-                messageID: EventMessage.messageID(of: event),
-                expectedLastSequence: expected
-            )
-            expected += 1
-        }
-        return expected
-    }
+            metrics.lastPublished.set(Int64(tail))
+            // Both servers answered and the stream is the log's.
+            progress.record()
+            return try state.next(now: .now)
 
-    /// Waits for the acks of `batch`: true when each event landed at its own sequence,
-    /// false when some publish failed and the stream's tail must be read again.
-    private func confirm(_ batch: [SequencedEvent]) async throws -> Bool {
-        let result = try await jetStream.waitForPublishes(timeout: configuration.publishTimeout)
-        if let failure = result.failures.first {
-            logger.warning("Publishing failed; re-reading the stream tail", metadata: [
-                "failures": "\(result.failures.count)", "first.error": "\(failure.error)",
-            ])
-            return false
-        }
-        for (ack, event) in zip(result.acks, batch) where ack.sequence != event.globalSequence {
-            throw RelayError(
-                code: .unexpectedAck,
-                message: "event \(event.globalSequence) (\(event.event.eventID.lowercasedText)) was acked as message \(ack.sequence)"
-            )
-        }
-        if let last = batch.last {
-            metrics.published.increment(by: Int64(batch.count))
-            metrics.lastPublished.set(Int64(last.globalSequence))
-        }
-        return true
-    }
+        case .readNumbered(let after, let limit):
+            let batch = try await EventSequence.read(after: after, limit: limit, on: connection)
+            return try state.batchRead(batch, now: .now)
 
-    /// Reads the stream's tail, checks that it is the log's, and returns it: the next
-    /// event to publish is the one after it.
-    private func resync(on connection: PostgresConnection, previouslyPublished: UInt64?) async throws -> UInt64 {
-        metrics.resyncs.increment()
-        // Acks of an abandoned batch would otherwise be taken for the next batch's.
-        _ = try? await jetStream.waitForPublishes(timeout: .seconds(1))
+        case .assignNext(let limit):
+            let batch = try await EventSequence.assignNext(limit: limit, on: connection)
+            return try state.batchRead(batch, now: .now)
 
-        let info: StreamInfo
-        do {
-            info = try await jetStream.streamInfo(name: configuration.streamName)
-        } catch let error as NATSError where error.code == .streamNotFound || error.code == .notFound {
-            info = try await jetStream.createStream(configuration.streamConfiguration)
-            logger.notice("Created the event stream", metadata: ["stream": "\(configuration.streamName)"])
-        }
-        let tail = info.state.lastSequence
-        let assigned = try await EventSequence.lastAssigned(on: connection)
-        guard tail <= assigned else {
-            throw RelayError(
-                code: .streamAhead,
-                message: "stream \(configuration.streamName) ends at \(tail) but Postgres has numbered only \(assigned) events"
-            )
-        }
-        if tail > 0 {
-            let message = try await jetStream.getMessage(stream: configuration.streamName, sequence: tail)
-            let event = try await EventSequence.read(after: tail - 1, limit: 1, on: connection).first
-            guard let event, message.headers[EventMessage.Header.eventID] == event.event.eventID.lowercasedText else {
-                throw RelayError(
-                    code: .streamDiverged,
-                    message: "message \(tail) of \(configuration.streamName) is not event \(tail) of the log"
+        case .awaitAcks:
+            let result = try await jetStream.waitForPublishes(timeout: configuration.publishTimeout)
+            if let failure = result.failures.first {
+                logger.warning("Publishing failed; re-reading the stream tail", metadata: [
+                    "failures": "\(result.failures.count)", "first.error": "\(failure.error)",
+                ])
+                return state.publishFailed()
+            }
+            return try state.acksReceived(result.acks.map(\.sequence))
+
+        case .recordPublished(let count, let through, let refill):
+            metrics.published.increment(by: Int64(count))
+            metrics.lastPublished.set(Int64(through))
+            if refill { metrics.republished.increment(by: Int64(count)) }
+            progress.record()
+            return try state.next(now: .now)
+
+        case .publish(let events):
+            for event in events {
+                try jetStream.publishAsync(
+                    subject: EventMessage.subject(forType: event.event.type, prefix: configuration.subjectPrefix),
+                    payload: event.event.data,
+                    headers: EventMessage.headers(for: event),
+                    messageID: EventMessage.messageID(of: event),
+                    expectedLastSequence: event.globalSequence - 1
                 )
             }
+            return try state.next(now: .now)
+
+        case .sleep(let delay):
+            try? await Task.sleep(for: delay)
+            return try state.next(now: .now)
+
+        case .waitForWake(let timeout):
+            let rung = await wake.wait(timeout: timeout)
+            return try state.woke(rung: rung, now: .now)
         }
-        if let previouslyPublished, tail < previouslyPublished {
-            logger.warning("The stream lost events; refilling them from Postgres", metadata: [
-                "stream.tail": "\(tail)", "published": "\(previouslyPublished)",
-            ])
-        } else if previouslyPublished == nil, tail < assigned {
-            logger.info("Resuming publication", metadata: ["stream.tail": "\(tail)", "numbered": "\(assigned)"])
+    }
+
+    /// The stream's last sequence; creates the stream when it does not exist.
+    private func streamTail() async throws -> UInt64 {
+        do {
+            return try await jetStream.streamInfo(name: configuration.streamName).state.lastSequence
+        } catch let error as NATSError where error.code == .streamNotFound || error.code == .notFound {
+            let info = try await jetStream.createStream(configuration.streamConfiguration)
+            logger.notice("Created the event stream", metadata: ["stream": "\(configuration.streamName)"])
+            return info.state.lastSequence
         }
-        metrics.lastPublished.set(Int64(tail))
-        return tail
     }
 }

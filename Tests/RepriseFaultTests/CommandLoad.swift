@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RepriseCampaigns
 import RepriseDomain
+import RepriseRuntime
 import RepriseTestSupport
 import Synchronization
 
@@ -149,23 +150,18 @@ final class CommandLoad: Sendable {
         let envelope = CommandEnvelope(
             commandID: UUID().uuidString, correlationID: UUID(), actor: "label-7", issuedAt: "2026-11-21T12:00:00Z"
         )
-        var attempts = 0
-        while true {
-            attempts += 1
-            do {
-                let outcome = try await handler.handle(command, envelope: envelope)
-                let appended: Int? = outcome.isDuplicate || outcome.events.isEmpty ? nil : outcome.events.count
-                state.withLock { $0.report.accepted[envelope.commandID] = .some(appended) }
-                return
-            } catch where error.code == .unavailable {
-                state.withLock { $0.report.retries += 1 }
-                try await backOff(attempts, "command", error)
-            } catch {
-                logger.error("Command refused", metadata: ["command.id": "\(envelope.commandID)", "error": "\(error)"])
-                state.withLock { $0.report.rejected.append("\(command.campaignID): \(error)") }
-                return
+        let outcome: CommandOutcome
+        do {
+            outcome = try await retrying("command", isFatal: { ($0 as? CommandError)?.code != .unavailable }) {
+                try await handler.handle(command, envelope: envelope)
             }
+        } catch let error as CommandError {
+            logger.error("Command refused", metadata: ["command.id": "\(envelope.commandID)", "error": "\(error)"])
+            state.withLock { $0.report.rejected.append("\(command.campaignID): \(error)") }
+            return
         }
+        let appended: Int? = outcome.isDuplicate || outcome.events.isEmpty ? nil : outcome.events.count
+        state.withLock { $0.report.accepted[envelope.commandID] = .some(appended) }
     }
 
     private func runTicker() async throws {
@@ -174,17 +170,7 @@ final class CommandLoad: Sendable {
         while !isStopping {
             let moment = Self.firstTick.addingTimeInterval(Double(minute) * 60)
             minute += 1
-            var attempts = 0
-            while true {
-                attempts += 1
-                do {
-                    try await ticker.tick(at: moment)
-                    break
-                } catch {
-                    state.withLock { $0.report.retries += 1 }
-                    try await backOff(attempts, "tick", error)
-                }
-            }
+            try await retrying("tick") { try await ticker.tick(at: moment) }
             let id = ClockTicked(at: try Timestamp(microsecondsSinceEpoch: Int64((moment.timeIntervalSince1970 * 1_000_000).rounded()))).commandID
             state.withLock {
                 $0.report.accepted[id] = .some(nil)
@@ -194,11 +180,27 @@ final class CommandLoad: Sendable {
         }
     }
 
-    /// Waits before the next attempt; gives up only after a minute of failures, when the
-    /// server is clearly not coming back.
-    private func backOff(_ attempts: Int, _ what: String, _ error: any Error) async throws {
-        guard attempts < 600 else { throw FaultTestFailure("a \(what) kept failing: \(error)") }
-        if attempts == 1 { logger.notice("Load retrying", metadata: ["what": "\(what)", "error": "\(error)"]) }
-        try await Task.sleep(for: .milliseconds(100))
+    /// Every 100 ms; gives up only after a minute of failures, when the server is clearly
+    /// not coming back.
+    private static let retryPolicy = RestartPolicy(
+        initialDelay: .milliseconds(100), factor: 1, maxDelay: .milliseconds(100), maxFailures: 600
+    )
+
+    /// Runs `operation` until it succeeds, counting each failed attempt as a retry; rethrows
+    /// what `isFatal` picks.
+    private func retrying<Result>(
+        _ what: String, isFatal: (any Error) -> Bool = { _ in false }, _ operation: () async throws -> Result
+    ) async throws -> Result {
+        let result: Result?
+        do {
+            result = try await withRestarts(policy: Self.retryPolicy, isFatal: isFatal, onFailure: { failure in
+                state.withLock { $0.report.retries += 1 }
+                if failure.failures == 1 { logger.notice("Load retrying", metadata: ["what": "\(what)", "error": "\(failure.error)"]) }
+            }) { _ in try await operation() }
+        } catch let error as RestartError {
+            throw FaultTestFailure("a \(what) kept failing: \(error.lastError)")
+        }
+        guard let result else { throw CancellationError() }
+        return result
     }
 }
