@@ -222,7 +222,7 @@ let package = Package(
             dependencies: ["RepriseScoring", "RepriseDomain", "RepriseTestSupport"],
             swiftSettings: safe
         ),
-        .testTarget(name: "RepriseEventLogTests", dependencies: ["RepriseEventLog"], swiftSettings: safe),
+        .testTarget(name: "RepriseEventLogTests", dependencies: ["RepriseEventLog", "RepriseTestSupport"], swiftSettings: safe),
         .testTarget(
             name: "RepriseAPITests",
             dependencies: [
