@@ -204,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "RepriseCampaignsTests",
             dependencies: [
-                "RepriseCampaigns", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseTestSupport",
+                "RepriseCampaigns", "RepriseDomain", "RepriseEventLog", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: safe
