@@ -26,7 +26,8 @@ public struct PostgresIdentifier: Hashable, Sendable, CustomStringConvertible, E
         self.name = name
     }
 
-    /// For names written in the code; a bad one is a programming error.
+    /// For names written in the code, which is also what `PostgresIdentifier("literal")`
+    /// calls: a bad one is a programming error and traps.
     public init(stringLiteral name: String) {
         if let problem = Self.problem(with: name) { preconditionFailure(problem) }
         self.name = name
