@@ -221,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "RepriseCampaignsTests",
             dependencies: [
-                "RepriseCampaigns", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseTestSupport",
+                "RepriseCampaigns", "RepriseDomain", "RepriseEventLog", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: safe
@@ -239,7 +239,7 @@ let package = Package(
             dependencies: ["RepriseScoring", "RepriseDomain", "RepriseTestSupport"],
             swiftSettings: safe
         ),
-        .testTarget(name: "RepriseEventLogTests", dependencies: ["RepriseEventLog"], swiftSettings: safe),
+        .testTarget(name: "RepriseEventLogTests", dependencies: ["RepriseEventLog", "RepriseTestSupport"], swiftSettings: safe),
         .testTarget(
             name: "RepriseAPITests",
             dependencies: [

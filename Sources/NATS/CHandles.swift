@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 import Synchronization
 
 /// A libnats handle on its way from the thread pool thread that created it to the Swift

@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 // Every C callback libnats calls, in one place.
 //

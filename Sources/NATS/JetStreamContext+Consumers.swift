@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 extension JetStreamContext {
     /// Creates a durable consumer (or returns the existing one if its configuration matches).

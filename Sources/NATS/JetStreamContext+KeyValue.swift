@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 extension JetStreamContext {
     /// Creates a bucket, or binds to it if it exists with the same configuration.

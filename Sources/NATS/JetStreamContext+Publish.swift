@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 extension JetStreamContext {
     static let messageIDHeader = "Nats-Msg-Id"

@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 extension JetStreamContext {
     /// Creates a stream. Creating one that exists with the same configuration succeeds;

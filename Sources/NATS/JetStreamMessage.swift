@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 import Synchronization
 
 #if canImport(FoundationEssentials)

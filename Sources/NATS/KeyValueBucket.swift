@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 /// A key-value bucket: get, put, compare-and-set, delete and watch keys.
 ///

@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 /// A key-value bucket: a stream `KV_<bucket>` holding the last `history` values per key.
 public struct KeyValueConfiguration: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 import Synchronization
 
 /// What a key-value watch reports.

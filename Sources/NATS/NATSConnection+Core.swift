@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 extension NATSConnection {
     /// Publishes on core NATS: at most once, no ack. Buffered and sent by libnats' flusher;

@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 /// Which API a failing call belongs to: the same C status reads differently for key-value.
 enum ErrorDomain {

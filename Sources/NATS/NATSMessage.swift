@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 /// A core NATS message, copied out of libnats.
 public struct NATSMessage: Sendable {

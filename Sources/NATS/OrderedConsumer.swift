@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 import Logging
 
 /// An in-order replay of a stream from a given sequence, as an `AsyncSequence`.

@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 import Synchronization
 
 /// A binding to a durable pull consumer: fetch batches, then ack each message.

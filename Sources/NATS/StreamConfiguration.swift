@@ -1,4 +1,4 @@
-import CNATS
+internal import CNATS
 
 /// How a JetStream stream stores messages. `nil` limits mean "unlimited" / "server default".
 public struct StreamConfiguration: Sendable, Equatable {

@@ -2,7 +2,8 @@
 ///
 /// ```swift
 /// let rows = try await connection.query("SELECT name FROM users WHERE id = \(id)")
-/// try await connection.query("DROP TABLE \(identifier: schema).\(identifier: table)")
+/// try await connection.query("DROP TABLE \(identifier: schema).\(table)")   // table: PostgresIdentifier
+/// try await connection.query("SELECT \(columns) FROM \(table)")              // columns: PostgresQuery, no binds
 /// ```
 public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
     public var sql: String
@@ -50,6 +51,18 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
         /// A schema, table or column name; identifiers cannot be bind parameters, so this quotes instead.
         public mutating func appendInterpolation(identifier: String) {
             sql.append(PostgresQuery.quoteIdentifier(identifier))
+        }
+
+        /// A checked name, quoted: never a bind.
+        public mutating func appendInterpolation(_ identifier: PostgresIdentifier) {
+            sql.append(identifier.quoted)
+        }
+
+        /// A piece of SQL written in the code (a column list, a table's columns), spliced
+        /// as it is. It may hold no binds: their `$n` would not match this query's.
+        public mutating func appendInterpolation(_ fragment: PostgresQuery) {
+            precondition(fragment.binds.count == 0, "a spliced SQL fragment cannot carry binds")
+            sql.append(fragment.sql)
         }
     }
 

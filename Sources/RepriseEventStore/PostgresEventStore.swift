@@ -177,39 +177,12 @@ struct AppendCall: Sendable {
     var eventCount: Int { streams.reduce(0) { $0 + $1.events.count } }
 
     init(_ request: AppendRequest) throws(EventStoreError) {
-        guard !request.streams.isEmpty else {
-            throw EventStoreError(code: .invalidAppend, message: "an append needs at least one stream")
-        }
-        guard !request.commandID.isEmpty else {
-            throw EventStoreError(code: .invalidAppend, message: "an append needs a command id")
-        }
-        let streams = request.streams.sorted { $0.streamID.rawValue < $1.streamID.rawValue }
-        var seen = Set<StreamID>()
-        var data: [[String]] = []
-        for stream in streams {
-            guard seen.insert(stream.streamID).inserted else {
-                throw EventStoreError(code: .invalidAppend, message: "stream \(stream.streamID) appears twice in one append", streamID: stream.streamID)
-            }
-            guard !stream.events.isEmpty else {
-                throw EventStoreError(code: .invalidAppend, message: "no events for stream \(stream.streamID)", streamID: stream.streamID)
-            }
-            if case .exactly(let version) = stream.expectedVersion, version < 1 {
-                throw EventStoreError(code: .invalidAppend, message: "an exact expected version is 1 or more", streamID: stream.streamID)
-            }
-            data.append(try stream.events.map { event throws(EventStoreError) in
-                // Checked here, because one unparsable value would fail a whole batch.
-                guard let object = try? JSONSerialization.jsonObject(with: Data(event.data)), object is [String: Any],
-                      let text = String(validating: event.data, as: UTF8.self)
-                else {
-                    throw EventStoreError(code: .invalidAppend, message: "event \(event.type) data is not a JSON object", streamID: stream.streamID)
-                }
-                return text
-            })
-        }
+        // Checked here, because one unparsable value would fail a whole batch.
+        let streams = try request.validatedStreams()
         self.commandID = request.commandID
         self.metadata = request.metadata
         self.streams = streams
-        self.data = data
+        self.data = streams.map { stream in stream.events.map { String(decoding: $0.data, as: UTF8.self) } }
     }
 
     /// The binds of one `reprise_append_batch` call for `calls`, in order.

@@ -136,8 +136,8 @@ public struct MigrationRunner: Sendable {
             """)
     }
 
-    private static let lock = PostgresQuery(unsafeSQL: "SELECT pg_advisory_lock(hashtext('reprise.migrations.' || current_schema()))")
-    private static let unlock = PostgresQuery(unsafeSQL: "SELECT pg_advisory_unlock(hashtext('reprise.migrations.' || current_schema()))")
+    private static let lock: PostgresQuery = "SELECT pg_advisory_lock(hashtext('reprise.migrations.' || current_schema()))"
+    private static let unlock: PostgresQuery = "SELECT pg_advisory_unlock(hashtext('reprise.migrations.' || current_schema()))"
 
     /// Holds a session advisory lock, keyed by schema, around `body`. The lock is
     /// released on every path, and Postgres drops it anyway if the session dies.

@@ -31,24 +31,30 @@ extension Projection {
 
 /// One table of a read model. `columns` is the body of CREATE TABLE (columns and the
 /// primary key); `orderBy` lists the primary key columns, which order digests and diffs.
+/// All three are SQL written in the code, spliced into the statements that name the
+/// table's generation; none may carry binds.
 public struct ProjectionTable: Sendable {
     public let name: String
-    public let columns: String
-    public let orderBy: String
-    /// Further statements run after CREATE TABLE, with `{table}` standing for the table's
-    /// physical name (indexes).
-    public let indexes: [String]
+    public let columns: PostgresQuery
+    public let orderBy: PostgresQuery
+    /// The column list of each index to create on the table (`"campaign_id"`).
+    public let indexes: [PostgresQuery]
 
-    public init(name: String, columns: String, orderBy: String, indexes: [String] = []) {
+    public init(name: String, columns: PostgresQuery, orderBy: PostgresQuery, indexes: [PostgresQuery] = []) {
         self.name = name
         self.columns = columns
         self.orderBy = orderBy
         self.indexes = indexes
     }
 
-    /// The table's name in one generation, quoted.
-    public func physicalName(generation: Int) -> String {
-        PostgresQuery.quoteIdentifier("\(name)_g\(generation)")
+    /// The table's name in one generation.
+    public func physicalName(generation: Int) -> PostgresIdentifier {
+        do {
+            return try PostgresIdentifier("\(name)_g\(generation)")
+        } catch {
+            // Table names are constants of the projection's code.
+            preconditionFailure("projection table \(name): \(error)")
+        }
     }
 }
 
@@ -73,8 +79,8 @@ public final class ProjectionContext: Sendable {
         self.tables = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
     }
 
-    /// The physical (quoted) name of one of the projection's tables in this generation.
-    public func table(_ name: String) -> String {
+    /// The physical name of one of the projection's tables in this generation.
+    public func table(_ name: String) -> PostgresIdentifier {
         guard let table = tables[name] else { preconditionFailure("the projection has no table \(name)") }
         return table.physicalName(generation: generation)
     }

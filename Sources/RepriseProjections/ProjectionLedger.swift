@@ -55,10 +55,10 @@ enum ProjectionLedger {
     static func createGeneration(_ generation: Int, of projection: some Projection, on connection: PostgresConnection) async throws {
         for table in projection.tables {
             let physical = table.physicalName(generation: generation)
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(physical)"))
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE TABLE \(physical) (\(table.columns))"))
-            for index in table.indexes {
-                try await connection.query(PostgresQuery(unsafeSQL: index.replacingOccurrences(of: "{table}", with: physical)))
+            try await connection.query("DROP TABLE IF EXISTS \(physical)")
+            try await connection.query("CREATE TABLE \(physical) (\(table.columns))")
+            for columns in table.indexes {
+                try await connection.query("CREATE INDEX ON \(physical) (\(columns))")
             }
         }
         try await connection.query(
@@ -71,7 +71,7 @@ enum ProjectionLedger {
 
     static func dropGeneration(_ generation: Int, of projection: some Projection, on connection: PostgresConnection) async throws {
         for table in projection.tables {
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(table.physicalName(generation: generation))"))
+            try await connection.query("DROP TABLE IF EXISTS \(table.physicalName(generation: generation))")
         }
         try await connection.query(
             "DELETE FROM projection_checkpoints WHERE name = \(projection.name) AND generation = \(generation)"

@@ -9,8 +9,8 @@ public enum ProjectionReader {
         public let generation: Int
         let tables: [String: ProjectionTable]
 
-        /// The physical (quoted) name of a table of the live generation.
-        public func table(_ name: String) -> String {
+        /// The physical name of a table of the live generation.
+        public func table(_ name: String) -> PostgresIdentifier {
             guard let table = tables[name] else { preconditionFailure("the projection has no table \(name)") }
             return table.physicalName(generation: generation)
         }

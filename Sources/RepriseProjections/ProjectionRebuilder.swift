@@ -183,7 +183,7 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
     /// Every row as Postgres prints it, in primary key order.
     private func rows(of table: ProjectionTable, generation: Int, on connection: PostgresConnection) async throws -> [String] {
         let physical = table.physicalName(generation: generation)
-        let result = try await connection.query(PostgresQuery(unsafeSQL: "SELECT t::text FROM \(physical) t ORDER BY \(table.orderBy)"))
+        let result = try await connection.query("SELECT t::text FROM \(physical) t ORDER BY \(table.orderBy)")
         return try result.map { try $0.decode(String.self, at: 0) }
     }
 

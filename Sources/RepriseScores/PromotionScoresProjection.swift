@@ -42,7 +42,7 @@ public struct PromotionScoresProjection: Projection {
                 PRIMARY KEY (market, surface, track, campaign_id, subcampaign_id)
                 """,
             orderBy: "market, surface, track, campaign_id, subcampaign_id",
-            indexes: ["CREATE INDEX ON {table} (campaign_id)"]
+            indexes: ["campaign_id"]
         ),
     ]
 
@@ -55,34 +55,29 @@ public struct PromotionScoresProjection: Projection {
         // `recordedAt` moved it: ticks are how the passing of time reaches the scores.
         let ticked = step.tick != nil && moved
         if moved, let now = clock.now {
-            try await connection.query(PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO \(context.table("scoring_clock")) (singleton, now_micros) VALUES (true, $1)
-                    ON CONFLICT (singleton) DO UPDATE SET now_micros = excluded.now_micros
-                    """,
-                binds: [now.microsecondsSinceEpoch]
-            ))
+            try await connection.query("""
+                INSERT INTO \(context.table("scoring_clock")) (singleton, now_micros) VALUES (true, \(now.microsecondsSinceEpoch))
+                ON CONFLICT (singleton) DO UPDATE SET now_micros = excluded.now_micros
+                """)
         }
         guard let now = clock.now else { return }
 
         if let (campaignID, campaignEvent) = step.campaign {
             let campaign = try step.evolve(try await loadCampaign(campaignID, context), campaignEvent, id: campaignID)
-            try await connection.query(PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO \(context.table("scoring_campaigns")) (campaign_id, state) VALUES ($1, $2::jsonb)
-                    ON CONFLICT (campaign_id) DO UPDATE SET state = excluded.state
-                    """,
-                binds: [campaignID.rawValue, String(decoding: campaign.canonicalJSON, as: UTF8.self)]
-            ))
+            let state = String(decoding: campaign.canonicalJSON, as: UTF8.self)
+            try await connection.query("""
+                INSERT INTO \(context.table("scoring_campaigns")) (campaign_id, state) VALUES (\(campaignID.rawValue), \(state)::jsonb)
+                ON CONFLICT (campaign_id) DO UPDATE SET state = excluded.state
+                """)
             try await rescore(campaign, at: now, context)
         } else if ticked {
             // Time moved: every campaign that is scored now, or could be, may change.
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            let rows = try await connection.query("""
                 SELECT state::text FROM \(context.table("scoring_campaigns"))
                 WHERE state->>'status' = 'active'
                    OR campaign_id IN (SELECT campaign_id FROM \(context.table("promotion_scores")))
                 ORDER BY campaign_id
-                """))
+                """)
             for row in rows {
                 let campaign = try ScoringCampaign(canonicalJSON: Array(try row.decode(String.self, at: 0).utf8))
                 try await rescore(campaign, at: now, context)
@@ -98,15 +93,15 @@ public struct PromotionScoresProjection: Projection {
     // MARK: Rows
 
     private func loadClock(_ context: ProjectionContext) async throws -> LogTime {
-        let rows = try await context.connection.query(PostgresQuery(unsafeSQL: "SELECT now_micros FROM \(context.table("scoring_clock"))"))
+        let rows = try await context.connection.query("SELECT now_micros FROM \(context.table("scoring_clock"))")
         guard let micros = try rows.first?.decode(Int64.self, at: 0) else { return LogTime() }
         return LogTime(now: try Timestamp(microsecondsSinceEpoch: micros))
     }
 
     private func loadCampaign(_ id: CampaignID, _ context: ProjectionContext) async throws -> ScoringCampaign? {
-        let rows = try await context.connection.query(PostgresQuery(
-            unsafeSQL: "SELECT state::text FROM \(context.table("scoring_campaigns")) WHERE campaign_id = $1", binds: [id.rawValue]
-        ))
+        let rows = try await context.connection.query(
+            "SELECT state::text FROM \(context.table("scoring_campaigns")) WHERE campaign_id = \(id.rawValue)"
+        )
         guard let text = try rows.first?.decode(String.self, at: 0) else { return nil }
         return try ScoringCampaign(canonicalJSON: Array(text.utf8))
     }
@@ -116,10 +111,9 @@ public struct PromotionScoresProjection: Projection {
     private func rescore(_ campaign: ScoringCampaign, at now: Timestamp, _ context: ProjectionContext) async throws {
         let table = context.table("promotion_scores")
         let fresh = Set(campaign.scores(at: now))
-        let rows = try await context.connection.query(PostgresQuery(
-            unsafeSQL: "SELECT market, surface, track, subcampaign_id, score_micros FROM \(table) WHERE campaign_id = $1",
-            binds: [campaign.campaignID.rawValue]
-        ))
+        let rows = try await context.connection.query(
+            "SELECT market, surface, track, subcampaign_id, score_micros FROM \(table) WHERE campaign_id = \(campaign.campaignID.rawValue)"
+        )
         var stored = Set<PromotionScore>()
         for row in rows {
             stored.insert(PromotionScore(
@@ -132,22 +126,16 @@ public struct PromotionScoresProjection: Projection {
         for score in stored.symmetricDifference(fresh) {
             context.markChanged(ScoreKey(score).marked)
         }
-        try await context.connection.query(PostgresQuery(
-            unsafeSQL: "DELETE FROM \(table) WHERE campaign_id = $1", binds: [campaign.campaignID.rawValue]
-        ))
+        try await context.connection.query("DELETE FROM \(table) WHERE campaign_id = \(campaign.campaignID.rawValue)")
         guard !fresh.isEmpty else { return }
         let sorted = fresh.sorted()
-        try await context.connection.query(PostgresQuery(
-            unsafeSQL: """
-                INSERT INTO \(table) (market, surface, track, campaign_id, subcampaign_id, score_micros)
-                SELECT m, s, t, $4, sub, score FROM unnest($1::text[], $2::text[], $3::text[], $5::text[], $6::int[])
-                    AS r(m, s, t, sub, score)
-                """,
-            binds: [
-                sorted.map(\.market), sorted.map(\.surface), sorted.map(\.track), campaign.campaignID.rawValue,
-                sorted.map(\.subcampaignID.rawValue), sorted.map(\.scoreMicros),
-            ]
-        ))
+        try await context.connection.query("""
+            INSERT INTO \(table) (market, surface, track, campaign_id, subcampaign_id, score_micros)
+            SELECT m, s, t, \(campaign.campaignID.rawValue), sub, score
+            FROM unnest(\(sorted.map(\.market))::text[], \(sorted.map(\.surface))::text[], \(sorted.map(\.track))::text[],
+                        \(sorted.map(\.subcampaignID.rawValue))::text[], \(sorted.map(\.scoreMicros))::int[])
+                AS r(m, s, t, sub, score)
+            """)
     }
 }
 

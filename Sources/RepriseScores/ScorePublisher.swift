@@ -125,15 +125,14 @@ public final class ScorePublisher: Sendable {
         let rows: PostgresRows
         if let keys {
             let sorted = keys.sorted { $0.bucketKey < $1.bucketKey }
-            rows = try await pool.query(PostgresQuery(
-                unsafeSQL: """
-                    SELECT \(columns) FROM \(table)
-                    WHERE (market, surface, track) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
-                    """,
-                binds: [sorted.map(\.market), sorted.map(\.surface), sorted.map(\.track)]
-            ))
+            rows = try await pool.query("""
+                SELECT \(columns) FROM \(table)
+                WHERE (market, surface, track) IN (
+                    SELECT * FROM unnest(\(sorted.map(\.market))::text[], \(sorted.map(\.surface))::text[], \(sorted.map(\.track))::text[])
+                )
+                """)
         } else {
-            rows = try await pool.query(PostgresQuery(unsafeSQL: "SELECT \(columns) FROM \(table)"))
+            rows = try await pool.query("SELECT \(columns) FROM \(table)")
         }
         return try ScoreQueries.bestByKey(rows)
     }

@@ -12,22 +12,16 @@ public enum ScoreQueries {
         market: String? = nil, surface: String? = nil, on pool: PostgresConnectionPool
     ) async throws -> [String: PublishedScore] {
         try await ProjectionReader.read(PromotionScoresProjection(publisher: nil), on: pool) { model in
-            var binds = PostgresBindings()
-            if let market { binds.append(market) } else { binds.appendNull() }
-            if let surface { binds.append(surface) } else { binds.appendNull() }
-            let rows = try await model.connection.query(PostgresQuery(
-                unsafeSQL: """
-                    SELECT \(promotionColumns) FROM \(model.table("promotion_scores"))
-                    WHERE ($1::text IS NULL OR market = $1) AND ($2::text IS NULL OR surface = $2)
-                    """,
-                binds: binds
-            ))
+            let rows = try await model.connection.query("""
+                SELECT \(promotionColumns) FROM \(model.table("promotion_scores"))
+                WHERE (\(market)::text IS NULL OR market = \(market)) AND (\(surface)::text IS NULL OR surface = \(surface))
+                """)
             return try bestByKey(rows)
         } ?? [:]
     }
 
     /// The columns `bestByKey` reads, in its order.
-    static let promotionColumns = "market, surface, track, campaign_id, subcampaign_id, score_micros"
+    static let promotionColumns: PostgresQuery = "market, surface, track, campaign_id, subcampaign_id, score_micros"
 
     /// The best score per bucket key among rows of `promotion_scores` (`promotionColumns`).
     static func bestByKey(_ rows: PostgresRows) throws -> [String: PublishedScore] {

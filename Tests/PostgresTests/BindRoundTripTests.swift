@@ -8,11 +8,11 @@ import Testing
     /// Stores `values` in a temp table column of `sqlType` and reads them back in order.
     private func roundTrip<T: PostgresEncodable & PostgresDecodable>(
         _ values: [T],
-        as sqlType: String,
+        as sqlType: PostgresQuery,
         on connection: PostgresConnection
     ) async throws -> [T] {
         let table = TestEnvironment.uniqueName("roundtrip")
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE \(table) (n int, v \(sqlType))"))
+        try await connection.query("CREATE TEMP TABLE \(identifier: table) (n int, v \(sqlType))")
         for (index, value) in values.enumerated() {
             try await connection.query("INSERT INTO \(identifier: table) (n, v) VALUES (\(index), \(value))")
         }
@@ -23,7 +23,7 @@ import Testing
 
     private func expectRoundTrip<T: PostgresEncodable & PostgresDecodable & Equatable>(
         _ values: [T],
-        as sqlType: String,
+        as sqlType: PostgresQuery,
         on connection: PostgresConnection,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
@@ -73,12 +73,12 @@ import Testing
     @Test func nullForEveryTypeThroughOptional() async throws {
         try await TestDatabase.withConnection { connection in
             let table = TestEnvironment.uniqueName("nulls")
-            try await connection.query(PostgresQuery(unsafeSQL: """
-                CREATE TEMP TABLE \(table) (
+            try await connection.query("""
+                CREATE TEMP TABLE \(identifier: table) (
                     s text, i int8, i4 int4, i2 int2, n int8, b bool, d float8, f float4, bytes bytea,
                     ts timestamptz, id uuid, doc jsonb, texts text[], numbers int8[]
                 )
-                """))
+                """)
             try await connection.query("""
                 INSERT INTO \(identifier: table) VALUES (
                     \(String?.none), \(Int64?.none), \(Int32?.none), \(Int16?.none), \(Int?.none), \(Bool?.none),
@@ -225,7 +225,8 @@ import Testing
 
             // Output in other zones, including local mean time with seconds in the offset.
             for zone in ["Asia/Kolkata", "America/New_York", "Pacific/Chatham"] {
-                try await connection.query(PostgresQuery(unsafeSQL: "SET TIME ZONE '\(zone)'"))
+                // SET takes no binds; set_config does the same with the zone as a bind.
+                try await connection.query("SELECT set_config('TimeZone', \(zone), false)")
                 for (date, _) in cases {
                     let row = try #require(try await connection.query("SELECT \(date), \(date)::text").first)
                     let text = try row.decode(String.self, at: 1)
@@ -267,7 +268,7 @@ import Testing
 
             // The bulk-insert shape these arrays exist for.
             let table = TestEnvironment.uniqueName("unnest")
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE \(table) (id int8, name text)"))
+            try await connection.query("CREATE TEMP TABLE \(identifier: table) (id int8, name text)")
             let ids = awkward.indices.map(Int64.init)
             let inserted = try await connection.query("INSERT INTO \(identifier: table) SELECT * FROM unnest(\(ids), \(awkward))")
             #expect(inserted.affectedRows == awkward.count)

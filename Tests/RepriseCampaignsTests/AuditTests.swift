@@ -8,7 +8,7 @@ import Testing
 @Suite("Auditing: history, state as of a moment, and the hash chain")
 struct AuditTests {
     @Test func historyListsEveryEventInOrder() async throws {
-        try await Booking.withHandler { handler, store, _ in
+        try await Booking.withHandler { handler, store in
             try await Booking.activeCampaign("cmp-1", handler: handler)
             let history = try await CampaignAudit(store: store).history(of: "cmp-1")
             #expect(history.map(\.recorded.type) == ["campaign.created", "subcampaign.added", "campaign.activated"])
@@ -17,7 +17,7 @@ struct AuditTests {
     }
 
     @Test func stateAsOfAVersionATimeOrALogPosition() async throws {
-        try await Booking.withHandler { handler, store, _ in
+        try await Booking.withHandler { handler, store in
             try await Booking.activeCampaign("cmp-1", handler: handler)
             let audit = CampaignAudit(store: store)
             let history = try await audit.history(of: "cmp-1")
@@ -47,7 +47,7 @@ struct AuditTests {
     }
 
     @Test func anIntactLogVerifies() async throws {
-        try await Booking.withHandler { handler, store, _ in
+        try await Booking.withHandler { handler, store in
             try await Booking.activeCampaign("cmp-1", handler: handler)
             try await Booking.activeCampaign("cmp-2", handler: handler)
             let report = try await ChainVerifier(store: store, pageSize: 2).verify()
@@ -56,52 +56,12 @@ struct AuditTests {
             #expect(report.streamsChecked == 2)
         }
     }
-
-    @Test func anEditedEventIsNamed() async throws {
-        try await Booking.withHandler { handler, store, database in
-            try await Booking.activeCampaign("cmp-1", handler: handler)
-            let edited = try await database.withConnection { connection in
-                try await connection.query("""
-                    UPDATE events SET data = jsonb_set(data, '{name}', '"Tampered"')
-                    WHERE stream_id = 'campaign-cmp-1' AND stream_version = 1 RETURNING event_id
-                    """)[0].decode(UUID.self, at: 0)
-            }
-            let failure = try #require(try await ChainVerifier(store: store).verify().firstFailure)
-            #expect(failure.reason == .hashMismatch)
-            #expect(failure.event?.eventID == edited)
-            #expect(failure.description.contains(edited.uuidString))
-        }
-    }
-
-    @Test func aRemovedEventIsCaught() async throws {
-        try await Booking.withHandler { handler, store, database in
-            try await Booking.activeCampaign("cmp-1", handler: handler)
-            _ = try await database.withConnection { connection in
-                try await connection.query("DELETE FROM events WHERE stream_id = 'campaign-cmp-1' AND stream_version = 2")
-            }
-            let failure = try #require(try await ChainVerifier(store: store).verify().firstFailure)
-            #expect(failure.reason == .versionGap)
-            #expect(failure.streamVersion == 3)
-        }
-    }
-
-    @Test func eventsRemovedFromTheEndAreCaught() async throws {
-        try await Booking.withHandler { handler, store, database in
-            try await Booking.activeCampaign("cmp-1", handler: handler)
-            _ = try await database.withConnection { connection in
-                try await connection.query("DELETE FROM events WHERE stream_id = 'campaign-cmp-1' AND stream_version = 3")
-            }
-            let failure = try #require(try await ChainVerifier(store: store).verify().firstFailure)
-            #expect(failure.reason == .headMismatch)
-            #expect(failure.streamID == "campaign-cmp-1")
-        }
-    }
 }
 
 @Suite("Stored events as JSON")
 struct EventEnvelopeTests {
     @Test func everyStoredEventPrintsAsAValidEnvelopeWithValidData() async throws {
-        try await Booking.withHandler { handler, store, _ in
+        try await Booking.withHandler { handler, store in
             try await Booking.activeCampaign("cmp-1", handler: handler)
             try await handler.handle(
                 .reportDelivery(ReportDelivery(campaignID: "cmp-1", report: Booking.report("rep-1"))), envelope: Booking.envelope()

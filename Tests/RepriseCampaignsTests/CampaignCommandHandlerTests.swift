@@ -5,10 +5,10 @@ import RepriseEventLog
 import RepriseTestSupport
 import Testing
 
-@Suite("Campaign commands against the PostgreSQL event store")
+@Suite("Campaign commands against the event store")
 struct CampaignCommandHandlerTests {
     @Test func commandsBecomeEventsAndTheCampaignIsRebuiltFromThem() async throws {
-        try await Booking.withHandler { handler, _, _ in
+        try await Booking.withHandler { handler, _ in
             try await Booking.activeCampaign("cmp-1", handler: handler)
             let (campaign, version) = try await handler.load("cmp-1")
             #expect(version == 3)
@@ -18,7 +18,7 @@ struct CampaignCommandHandlerTests {
     }
 
     @Test func aRejectedCommandNamesTheRuleAndAppendsNothing() async throws {
-        try await Booking.withHandler { handler, store, _ in
+        try await Booking.withHandler { handler, store in
             try await handler.handle(.create(Booking.create("cmp-1")), envelope: Booking.envelope())
             let error = await #expect(throws: CommandError.self) {
                 try await handler.handle(
@@ -33,7 +33,7 @@ struct CampaignCommandHandlerTests {
     }
 
     @Test func aRetriedCommandIDGetsTheFirstOutcomeAndAppendsNothing() async throws {
-        try await Booking.withHandler { handler, store, _ in
+        try await Booking.withHandler { handler, store in
             let envelope = Booking.envelope("create-once")
             let first = try await handler.handle(.create(Booking.create("cmp-1")), envelope: envelope)
             // Decided again, the create would be refused: the campaign exists now. The id tells a retry apart.
@@ -46,7 +46,7 @@ struct CampaignCommandHandlerTests {
     }
 
     @Test func aPinnedVersionThatIsStaleIsAMismatchCarryingTheActualVersion() async throws {
-        try await Booking.withHandler { handler, _, _ in
+        try await Booking.withHandler { handler, _ in
             try await Booking.activeCampaign("cmp-1", handler: handler)
             let error = await #expect(throws: CommandError.self) {
                 try await handler.handle(.pause("cmp-1"), envelope: Booking.envelope(), expectedVersion: 2)
@@ -59,7 +59,7 @@ struct CampaignCommandHandlerTests {
     }
 
     @Test func concurrentCommandsOnOneCampaignAllLandInSomeOrder() async throws {
-        try await Booking.withHandler { handler, _, _ in
+        try await Booking.withHandler { handler, _ in
             try await Booking.activeCampaign("cmp-1", handler: handler)
             let reports = 12
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -78,7 +78,7 @@ struct CampaignCommandHandlerTests {
     }
 
     @Test func aBulkBuyBooksEveryCampaignOrNone() async throws {
-        try await Booking.withHandler { handler, store, _ in
+        try await Booking.withHandler { handler, store in
             let good = CreateCampaignWithSubcampaigns(campaign: Booking.create("bulk-1"), subcampaigns: [Booking.subcampaign()], activate: true)
             var bad = CreateCampaignWithSubcampaigns(campaign: Booking.create("bulk-2"), subcampaigns: [Booking.subcampaign()])
             bad.campaign.flight = Flight(start: "2026-12-31T00:00:00Z", end: "2026-12-01T00:00:00Z")
@@ -104,8 +104,8 @@ struct CampaignCommandHandlerTests {
 struct CampaignStateCacheTests {
     @Test("a state another process changed since is never the ground for a refusal or a lost write")
     func staleStateIsRereadFromTheStore() async throws {
-        try await Booking.withHandler { first, store, database in
-            let second = CampaignCommandHandler(store: store, logger: database.logger)
+        try await Booking.withHandler { first, store in
+            let second = CampaignCommandHandler(store: store, logger: Booking.logger)
             try await Booking.activeCampaign("cmp-1", handler: first)
             try await first.handle(.pause("cmp-1"), envelope: Booking.envelope())       // first remembers: paused, v4
             try await second.handle(.resume("cmp-1"), envelope: Booking.envelope())     // the store: active, v5

@@ -2,8 +2,7 @@ import Foundation
 import Logging
 import RepriseCampaigns
 import RepriseDomain
-import RepriseEventStore
-import RepriseTestSupport
+import RepriseEventLog
 
 /// A month-long 10,000.00 EUR campaign, and the commands the tests send about it.
 enum Booking {
@@ -36,14 +35,15 @@ enum Booking {
         CommandEnvelope(commandID: commandID, correlationID: UUID(), actor: "label-7", issuedAt: time)
     }
 
-    /// A handler on a fresh, migrated schema.
+    static let logger = Logger(label: "test.campaigns", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A handler on a fresh, empty log. The handler knows only the port, so the log is in
+    /// memory; the PostgreSQL store passes the same conformance checks.
     static func withHandler<R: Sendable>(
-        _ body: (CampaignCommandHandler, PostgresEventStore, MigratedDatabase) async throws -> R
+        _ body: (CampaignCommandHandler, InMemoryEventStore) async throws -> R
     ) async throws -> R {
-        try await MigratedDatabase.with { pool, database in
-            let store = PostgresEventStore(pool: pool, logger: database.logger)
-            return try await body(CampaignCommandHandler(store: store, logger: database.logger), store, database)
-        }
+        let store = InMemoryEventStore()
+        return try await body(CampaignCommandHandler(store: store, logger: logger), store)
     }
 
     /// Creates `id` with one subcampaign and activates it: version 3.

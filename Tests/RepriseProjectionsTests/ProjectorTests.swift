@@ -27,14 +27,13 @@ struct StreamCounts: Projection {
     func apply(_ event: SequencedEvent, in context: ProjectionContext) async throws {
         if event.event.type == "test.poison" { throw Poison() }
         let n = (try JSONSerialization.jsonObject(with: Data(event.event.data)) as? [String: Any])?["n"] as? Int ?? 0
-        try await context.connection.query(PostgresQuery(
-            unsafeSQL: """
-                INSERT INTO \(context.table("stream_counts")) (stream_id, events, total_n, last_sequence) VALUES ($1, 1, $2, $3)
-                ON CONFLICT (stream_id) DO UPDATE SET events = \(context.table("stream_counts")).events + 1,
-                    total_n = \(context.table("stream_counts")).total_n + excluded.total_n, last_sequence = excluded.last_sequence
-                """,
-            binds: [event.event.streamID.rawValue, n, Int64(event.globalSequence)]
-        ))
+        let table = context.table("stream_counts")
+        try await context.connection.query("""
+            INSERT INTO \(table) (stream_id, events, total_n, last_sequence)
+            VALUES (\(event.event.streamID.rawValue), 1, \(n), \(Int64(event.globalSequence)))
+            ON CONFLICT (stream_id) DO UPDATE SET events = \(table).events + 1,
+                total_n = \(table).total_n + excluded.total_n, last_sequence = excluded.last_sequence
+            """)
         context.markChanged(event.event.streamID.rawValue)
     }
 }
@@ -63,9 +62,9 @@ extension PipelineHarness {
 
     func totals(_ projection: StreamCounts) async throws -> (events: Int, n: Int) {
         try await ProjectionReader.read(projection, on: pool) { model in
-            let row = try await model.connection.query(PostgresQuery(
-                unsafeSQL: "SELECT coalesce(sum(events), 0)::bigint, coalesce(sum(total_n), 0)::bigint FROM \(model.table("stream_counts"))"
-            )).first!
+            let row = try await model.connection.query(
+                "SELECT coalesce(sum(events), 0)::bigint, coalesce(sum(total_n), 0)::bigint FROM \(model.table("stream_counts"))"
+            ).first!
             return (Int(try row.decode(Int64.self, at: 0)), Int(try row.decode(Int64.self, at: 1)))
         } ?? (0, 0)
     }
