@@ -63,7 +63,8 @@ start_postgres() {
 # Reprise local cluster
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$PG_SOCKET_DIR'
-max_connections = 200
+# Tests run in parallel, each with a schema and pools of its own.
+max_connections = 500
 shared_buffers = 256MB
 # An idle transaction holds back the event store's visibility horizon; cap it.
 idle_in_transaction_session_timeout = '60s'

@@ -56,7 +56,8 @@ struct APIHarness: Sendable {
         storeOfServer: @escaping @Sendable (PostgresEventStore) -> any EventStore = { $0 },
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
-        try await MigratedDatabase.with { _, database in
+        // The platform has a pool of its own; this one only migrates.
+        try await MigratedDatabase.with(maxConnections: 1) { _, database in
             try await serve(
                 url: database.url, logger: database.logger, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations),
                 storeOfServer: storeOfServer, body
@@ -72,7 +73,7 @@ struct APIHarness: Sendable {
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         let configuration = PlatformConfiguration(
-            components: [.api], postgres: PostgresConfiguration(url: url, connectTimeout: connectTimeout), postgresPoolSize: 8,
+            components: [.api], postgres: PostgresConfiguration(url: url, connectTimeout: connectTimeout), postgresPoolSize: 4,
             natsURL: "", api: APIConfiguration(host: "127.0.0.1", port: 0, bodyLimit: bodyLimit), keyring: keyring,
             migrations: migrations, clock: { now }
         )
