@@ -54,7 +54,7 @@ let package = Package(
         ),
 
         // The pure core of the promotion-score projection: state, formula, published scores.
-        .target(name: "RepriseScoring", dependencies: ["RepriseDomain"], swiftSettings: safe),
+        .target(name: "RepriseScoring", dependencies: ["RepriseDomain", "RepriseEventLog", "RepriseProjectionCore"], swiftSettings: safe),
 
         // Ports: the event log as the rest of Reprise sees it.
         .target(
@@ -62,6 +62,10 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: safe
         ),
+
+        // The projection contract: a read model as a pure fold over the log, and the batch fold
+        // every runtime shares. No I/O of its own.
+        .target(name: "RepriseProjectionCore", dependencies: ["RepriseEventLog"], swiftSettings: safe),
 
         // Operator-facing pieces.
         .target(name: "RepriseSettings", swiftSettings: safe),
@@ -96,7 +100,7 @@ let package = Package(
         .target(
             name: "RepriseProjections",
             dependencies: [
-                "RepriseEventLog", "RepriseEventStore", "RepriseRuntime", "Postgres", "NATS",
+                "RepriseProjectionCore", "RepriseEventLog", "RepriseEventStore", "RepriseRuntime", "Postgres", "NATS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -108,7 +112,7 @@ let package = Package(
         .target(
             name: "RepriseScores",
             dependencies: [
-                "RepriseProjections", "RepriseScoring", "RepriseDomain", "RepriseEventLog", "Postgres", "NATS",
+                "RepriseProjections", "RepriseProjectionCore", "RepriseScoring", "RepriseDomain", "RepriseEventLog", "Postgres", "NATS",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: safe
@@ -141,7 +145,8 @@ let package = Package(
             name: "ReprisePlatform",
             dependencies: [
                 "Postgres", "NATS", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
-                "RepriseCampaigns", "RepriseAPI", "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseSettings",
+                "RepriseCampaigns", "RepriseAPI", "RepriseRelay", "RepriseProjectionCore", "RepriseProjections", "RepriseScores",
+                "RepriseScoring", "RepriseSettings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -153,7 +158,7 @@ let package = Package(
             name: "RepriseBench",
             dependencies: [
                 "Postgres", "NATS", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
-                "RepriseDomain", "RepriseRelay", "RepriseProjections", "RepriseScores",
+                "RepriseDomain", "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseScoring",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 "RepriseCampaigns", "RepriseAPI", "ReprisePlatform",
                 .product(name: "Logging", package: "swift-log"),
@@ -262,7 +267,7 @@ let package = Package(
         .testTarget(
             name: "RepriseProjectionsTests",
             dependencies: [
-                "RepriseProjections", "RepriseRelay", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
+                "RepriseProjectionCore", "RepriseProjections", "RepriseRelay", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -271,7 +276,7 @@ let package = Package(
         .testTarget(
             name: "RepriseScoresTests",
             dependencies: [
-                "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore",
+                "RepriseProjectionCore", "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore",
                 "NATS", "Postgres", "RepriseTestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

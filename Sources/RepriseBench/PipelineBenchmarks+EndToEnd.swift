@@ -14,6 +14,7 @@ import ReprisePlatform
 import RepriseProjections
 import RepriseRelay
 import RepriseScores
+import RepriseScoring
 import Synchronization
 
 extension PipelineBenchmarks {

@@ -11,6 +11,7 @@ import ReprisePlatform
 import RepriseProjections
 import RepriseRelay
 import RepriseScores
+import RepriseScoring
 
 /// The fan-out's speed, each figure beside its raw baseline measured in the same run:
 /// the relay against raw JetStream async publishing, a projection rebuild against the
@@ -98,7 +99,7 @@ public struct PipelineBenchmarks: Sendable {
 
     /// A blue/green rebuild of the scores projection over the whole (numbered) log.
     private func rebuildSpeed(pool: PostgresConnectionPool, baseline: BenchResult?) async throws -> BenchResult {
-        let rebuilder = ProjectionRebuilder(projection: PromotionScoresProjection(publisher: nil), pool: pool, logger: logger)
+        let rebuilder = ProjectionRebuilder(projection: PromotionScoresProjection(), pool: pool, logger: logger)
         _ = try await rebuilder.rebuild()  // The first build; the measured one replaces it, as an operator's would.
         let clock = ContinuousClock()
         let started = clock.now

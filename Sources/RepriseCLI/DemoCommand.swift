@@ -17,6 +17,7 @@ import ReprisePlatform
 import RepriseProjections
 import RepriseRelay
 import RepriseScores
+import RepriseScoring
 import RepriseSettings
 import ServiceLifecycle
 import Synchronization
@@ -85,7 +86,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         // What auditors would check: the scores equal a rebuild from the log, the log is intact.
         try await PostgresConnectionPool.withPool(configuration: configuration.postgres, maxConnections: 4, logger: logger) { pool in
-            let report = try await ProjectionRebuilder(projection: PromotionScoresProjection(publisher: nil), pool: pool, logger: logger).verify()
+            let report = try await ProjectionRebuilder(projection: PromotionScoresProjection(), pool: pool, logger: logger).verify()
             say(report.matches
                 ? "verified: the scores equal their rebuild from the log at sequence \(report.checkpoint)"
                 : "the scores DIFFER from their rebuild: \(report.firstDifference.map { "\($0)" } ?? "")")

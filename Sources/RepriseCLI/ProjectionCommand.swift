@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Postgres
 import ReprisePlatform
+import RepriseProjectionCore
 import RepriseProjections
 
 /// `reprise projection rebuild|verify <name>`: blue/green rebuilds and digest checks.
@@ -14,7 +15,7 @@ struct ProjectionCommand: AsyncParsableCommand {
     )
 
     /// The projections this build knows, by name.
-    static var names: [String] { Platform.projections(publisher: nil).map(\.name) }
+    static var names: [String] { Platform.projections.map(\.name) }
 
     /// Runs `body` on a rebuilder of the projection called `name`. Rebuilt models equal
     /// the live ones, and the live projector publishes what changes, so nothing publishes here.
@@ -22,7 +23,7 @@ struct ProjectionCommand: AsyncParsableCommand {
         _ name: String, options: ResolvedOptions, logger: Logger,
         _ body: (any ProjectionRebuilding) async throws -> R
     ) async throws -> R {
-        guard let projection = Platform.projections(publisher: nil).first(where: { $0.name == name }) else {
+        guard let projection = Platform.projections.first(where: { $0.name == name }) else {
             throw CLIFailure("no projection named '\(name)'; known: \(names.joined(separator: ", "))")
         }
         return try await PostgresConnectionPool.withPool(

@@ -7,9 +7,11 @@ import RepriseCampaigns
 import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
+import RepriseProjectionCore
 import RepriseProjections
 import RepriseRelay
 import RepriseScores
+import RepriseScoring
 import ServiceLifecycle
 import UnixSignals
 
@@ -58,12 +60,9 @@ public struct Platform: Sendable {
 
     /// Every projection the platform keeps. Adding a projector is one line here: the live
     /// projectors, `reprise projection rebuild/verify` and the tests all take this list.
-    /// `publisher` is nil for rebuilds and verifies, which publish nothing.
-    public static func projections(publisher: ScorePublisher?) -> [any Projection] {
-        [
-            PromotionScoresProjection(publisher: publisher),
-        ]
-    }
+    public static let projections: [any Projection] = [
+        PromotionScoresProjection(),
+    ]
 
     /// Builds every part the configuration's components need. Nothing runs until the
     /// services do; if building fails after NATS connected, the connection is closed.
@@ -95,9 +94,12 @@ public struct Platform: Sendable {
                 if components.contains(.projectors) {
                     let scores = ScorePublisher(jetStream: jetStream, configuration: configuration.scores, logger: logger)
                     publisher = scores
-                    for projection in projections(publisher: scores) {
+                    // Who publishes a projection's changes to outside subscribers, by projection.
+                    let publishers: [String: any ProjectionPublisher] = [PromotionScoresProjection().name: scores]
+                    for projection in projections {
                         services.append(projector(
-                            projection, pool: pool, jetStream: jetStream, configuration: configuration, registry: registry, logger: logger
+                            projection, publisher: publishers[projection.name], pool: pool, jetStream: jetStream,
+                            configuration: configuration, registry: registry, logger: logger
                         ))
                     }
                 }
@@ -143,12 +145,12 @@ public struct Platform: Sendable {
     }
 
     private static func projector(
-        _ projection: some Projection, pool: PostgresConnectionPool, jetStream: JetStreamContext,
-        configuration: PlatformConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
+        _ projection: some Projection, publisher: (any ProjectionPublisher)?, pool: PostgresConnectionPool,
+        jetStream: JetStreamContext, configuration: PlatformConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
     ) -> any Service {
         ProjectorService(
             projection: projection, pool: pool, jetStream: jetStream, configuration: configuration.projectors,
-            metrics: ProjectorMetrics(registry: registry), logger: logger
+            metrics: ProjectorMetrics(registry: registry), publisher: publisher, logger: logger
         )
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import RepriseEventLog
+import RepriseProjectionCore
 
 /// The bookkeeping in `migrations/0002_fanout_and_projections.sql` that every projection
 /// shares: which generation is live, how far each generation got, and dead letters.
@@ -56,9 +57,9 @@ enum ProjectionLedger {
         for table in projection.tables {
             let physical = table.physicalName(generation: generation)
             try await connection.query("DROP TABLE IF EXISTS \(physical)")
-            try await connection.query("CREATE TABLE \(physical) (\(table.columns))")
+            try await connection.query("CREATE TABLE \(physical) (\(table.definition))")
             for columns in table.indexes {
-                try await connection.query("CREATE INDEX ON \(physical) (\(columns))")
+                try await connection.query("CREATE INDEX ON \(physical) (\(PostgresQuery.list(columns.map { "\(identifier: $0)" })))")
             }
         }
         try await connection.query(

@@ -1,4 +1,5 @@
 import Postgres
+import RepriseProjectionCore
 
 /// Reads a projection's live model. The read runs in a transaction that holds the
 /// registry row shared, so a rebuild cannot swap and drop the generation underneath it.

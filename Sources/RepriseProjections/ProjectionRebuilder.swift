@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import RepriseEventLog
 import RepriseEventStore
+import RepriseProjectionCore
 
 /// Blue/green rebuilds and verification of one projection.
 ///
@@ -16,16 +17,29 @@ import RepriseEventStore
 /// The catch-up reads Postgres rather than the stream: every event the stream holds was
 /// numbered in Postgres first, so Postgres is never behind the stream and is the faster
 /// read.
+///
+/// The fill runs the same fold as the live projector over pages of the log. It keeps the
+/// rows it folded in memory across pages and writes them back only when it holds more
+/// than `maxResidentRows` keys (then it forgets them and loads what it needs again) or
+/// when the log ends: memory stays bounded, and a key changed by a thousand events is
+/// written once.
 public struct ProjectionRebuilder<P: Projection>: Sendable {
     public let projection: P
     private let pool: PostgresConnectionPool
     private let logger: Logger
     private let pageSize: Int
+    private let maxResidentRows: Int
+    private let progress: (@Sendable (RebuildProgress) -> Void)?
 
-    public init(projection: P, pool: PostgresConnectionPool, pageSize: Int = 5000, logger: Logger) {
+    public init(
+        projection: P, pool: PostgresConnectionPool, pageSize: Int = 5000, maxResidentRows: Int = 200_000,
+        progress: (@Sendable (RebuildProgress) -> Void)? = nil, logger: Logger
+    ) {
         self.projection = projection
         self.pool = pool
         self.pageSize = pageSize
+        self.maxResidentRows = maxResidentRows
+        self.progress = progress
         self.logger = logger
     }
 
@@ -47,7 +61,7 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
         logger.info("Rebuilding", metadata: ["projection": "\(projection.name)", "generation": "\(generation)"])
         do {
             let bulk = try await fill(generation: generation, upTo: nil)
-            if let stopped = bulk.stoppedAt {
+            if let stopped = bulk.fold.stoppedAt {
                 throw ProjectionError(code: .stoppedAtPoison, message: "the rebuild of \(projection.name) stopped at poison event \(stopped)")
             }
             let (previous, tail) = try await pool.withTransaction { connection in
@@ -59,7 +73,7 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
                 let tail = try await applier.apply(
                     through: max(liveCheckpoint, numbered), provided: [:], generation: generation, on: connection
                 )
-                if let stopped = tail.stoppedAt {
+                if let stopped = tail.fold.stoppedAt {
                     throw ProjectionError(code: .stoppedAtPoison, message: "the rebuild of \(projection.name) stopped at poison event \(stopped)")
                 }
                 try await connection.query(
@@ -68,10 +82,10 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
                 return (previous, tail)
             }
             try await pool.withTransaction { try await ProjectionLedger.dropGeneration(previous, of: projection, on: $0) }
-            try await projection.didCommit(changedKeys: nil, generation: generation, on: pool)
             return RebuildReport(
                 previousGeneration: previous, generation: generation, checkpoint: tail.checkpoint,
-                eventsApplied: bulk.applied + tail.applied, deadLetters: bulk.deadLettered + tail.deadLettered
+                eventsApplied: bulk.fold.applied + tail.fold.applied,
+                deadLetters: bulk.fold.deadLetters.count + tail.fold.deadLetters.count
             )
         } catch {
             try? await pool.withTransaction { try await ProjectionLedger.dropGeneration(generation, of: projection, on: $0) }
@@ -135,49 +149,54 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
         }
     }
 
-    /// Fills a fresh generation from the log up to `limit` (everything numbered when nil):
-    /// folded in memory and copied in when the projection is `BulkRebuildable`, else
-    /// applied event by event in page-sized transactions.
+    /// Fills a fresh generation from the log up to `limit` (everything numbered when nil).
     private func fill(generation: Int, upTo limit: UInt64?) async throws -> ProjectionApplier<P>.Outcome {
-        if let bulk = projection as? any BulkRebuildable {
-            return try await fillInMemory(bulk, generation: generation, upTo: limit)
-        }
-        return try await applier.applyAll(generation: generation, upTo: limit, on: pool)
-    }
+        let batch = ProjectionBatch(projection: projection)
+        let source = PostgresRowSource(executor: pool, generation: generation)
+        var rows = ProjectionRows<P.Row>()
+        var total = ProjectionApplier<P>.Outcome(fold: FoldOutcome(checkpoint: 0))
+        var unwritten: [(event: SequencedEvent, error: String)] = []
+        var totalEvents = limit ?? 0
+        if limit == nil { totalEvents = try await EventSequence.lastAssigned(on: pool) }
+        let clock = ContinuousClock()
+        let started = clock.now
+        var lastReport = started
 
-    private func fillInMemory<B: BulkRebuildable>(
-        _ projection: B, generation: Int, upTo limit: UInt64?
-    ) async throws -> ProjectionApplier<P>.Outcome {
-        var model = projection.makeModel()
-        var outcome = ProjectionApplier<P>.Outcome(checkpoint: 0)
-        var deadLetters: [(SequencedEvent, String)] = []
-        reading: while true {
-            let page = try await EventSequence.read(after: outcome.checkpoint, limit: pageSize, on: pool)
-            guard !page.isEmpty else { break }
-            for event in page {
-                if let limit, event.globalSequence > limit { break reading }
-                do {
-                    try projection.apply(event, to: &model)
-                    outcome.applied += 1
-                } catch {
-                    deadLetters.append((event, "\(error)"))
-                    outcome.deadLettered += 1
-                    if projection.poisonPolicy == .stop {
-                        outcome.stoppedAt = event.globalSequence
-                        break reading
-                    }
-                }
-                outcome.checkpoint = event.globalSequence
+        func flush(forget: Bool) async throws {
+            let changes = rows.changes()
+            let checkpoint = total.fold.checkpoint
+            let written = try await pool.withTransaction { connection in
+                let written = try await ProjectionWriter.write(changes, of: projection, generation: generation, on: connection)
+                try await applier.record(unwritten, on: connection)
+                try await ProjectionLedger.setCheckpoint(checkpoint, of: projection.name, generation: generation, on: connection)
+                return written
+            }
+            applier.reportCommitted(unwritten)
+            unwritten = []
+            total.rowsWritten += written
+            rows.markClean()
+            if forget { rows.removeAll() }
+        }
+
+        reading: while total.fold.stoppedAt == nil {
+            var page = try await EventSequence.read(after: total.fold.checkpoint, limit: pageSize, on: pool)
+            if let limit { page.removeAll { $0.globalSequence > limit } }
+            guard !page.isEmpty else { break reading }
+            let fold = try await batch.fold(page, after: total.fold.checkpoint, into: &rows, loadingFrom: source, collectChanges: false)
+            total.fold.checkpoint = fold.checkpoint
+            total.fold.applied += fold.applied
+            total.fold.deadLetters += fold.deadLetters
+            total.fold.stoppedAt = fold.stoppedAt
+            unwritten += fold.deadLetters
+            if rows.count > maxResidentRows { try await flush(forget: true) }
+            if let progress, clock.now - lastReport > .seconds(1) {
+                lastReport = clock.now
+                progress(RebuildProgress(done: total.fold.checkpoint, total: totalEvents, elapsed: clock.now - started))
             }
         }
-        try await pool.withTransaction { connection in
-            try await projection.write(model, generation: generation, on: connection)
-            try await ProjectionLedger.setCheckpoint(outcome.checkpoint, of: projection.name, generation: generation, on: connection)
-            for (event, error) in deadLetters {
-                try await ProjectionLedger.recordDeadLetter(event, projection: projection.name, error: error, attempts: 1, on: connection)
-            }
-        }
-        return outcome
+        try await flush(forget: true)
+        progress?(RebuildProgress(done: total.fold.checkpoint, total: totalEvents, elapsed: clock.now - started))
+        return total
     }
 
     /// Every row as Postgres prints it, in primary key order.
@@ -231,3 +250,22 @@ public protocol ProjectionRebuilding: Sendable {
 }
 
 extension ProjectionRebuilder: ProjectionRebuilding {}
+
+/// How far a rebuild got: events folded of those numbered when it started.
+public struct RebuildProgress: Sendable {
+    public let done: UInt64
+    public let total: UInt64
+    public let elapsed: Duration
+
+    /// Events per second so far.
+    public var rate: Double {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return seconds > 0 ? Double(done) / seconds : 0
+    }
+
+    /// Seconds left at the rate so far; nil before there is a rate.
+    public var remainingSeconds: Double? {
+        guard rate > 0, total > done else { return rate > 0 ? 0 : nil }
+        return Double(total - done) / rate
+    }
+}

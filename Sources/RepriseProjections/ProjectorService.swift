@@ -3,6 +3,7 @@ import Logging
 import NATS
 import Postgres
 import RepriseEventLog
+import RepriseProjectionCore
 import RepriseRuntime
 import ServiceLifecycle
 
@@ -46,17 +47,20 @@ public final class ProjectorService<P: Projection>: Service {
     private let jetStream: JetStreamContext
     private let configuration: ProjectorConfiguration
     private let metrics: ProjectorMetrics
+    private let publisher: (any ProjectionPublisher)?
     private let logger: Logger
 
     public init(
         projection: P, pool: PostgresConnectionPool, jetStream: JetStreamContext,
-        configuration: ProjectorConfiguration = .init(), metrics: ProjectorMetrics, logger: Logger
+        configuration: ProjectorConfiguration = .init(), metrics: ProjectorMetrics, publisher: (any ProjectionPublisher)? = nil,
+        logger: Logger
     ) {
         self.projection = projection
         self.pool = pool
         self.jetStream = jetStream
         self.configuration = configuration
         self.metrics = metrics
+        self.publisher = publisher
         var logger = logger
         logger[metadataKey: "projection"] = "\(projection.name)"
         self.logger = logger
@@ -87,7 +91,7 @@ public final class ProjectorService<P: Projection>: Service {
                     }
                 ) { progress in
                     let live = try await ProjectionLedger.ensureRegistered(projection, on: pool)
-                    try await projection.didCommit(changedKeys: nil, generation: live, on: pool)
+                    try await publisher?.publish(nil, generation: live, on: pool)
                     let subscription = try await subscribe()
                     do {
                         try await consume(subscription) { progress.record() }
@@ -135,7 +139,14 @@ public final class ProjectorService<P: Projection>: Service {
             if !messages.isEmpty, configuration.fetchBatch > 1 {
                 messages += try await subscription.fetch(batch: configuration.fetchBatch - 1, timeout: .milliseconds(1))
             }
-            guard let last = messages.last else { continue }
+            guard let last = messages.last else {
+                // Idle: a publication that failed on the last batch is retried now, not
+                // when the next event happens to come.
+                if publishPending, let generation = try await liveGeneration() {
+                    publishPending = await publish(nil, generation: generation)
+                }
+                continue
+            }
             var provided: [UInt64: SequencedEvent] = [:]
             var target: UInt64 = 0
             for message in messages {
@@ -161,27 +172,37 @@ public final class ProjectorService<P: Projection>: Service {
             }
             for message in messages { try? message.ack() }
             healthy()
-            metrics.applied(projection.name, count: outcome.applied)
+            applier.reportCommitted(outcome.fold.deadLetters)
+            metrics.applied(projection.name, count: outcome.fold.applied)
             metrics.checkpoint(projection.name, outcome.checkpoint)
             let waiting = last.metadata.numPending
-            let age = outcome.lastRecordedAtMicroseconds.map { Date().timeIntervalSince1970 - Double($0) / 1_000_000 } ?? 0
+            let age = outcome.fold.lastRecordedAtMicroseconds.map { Date().timeIntervalSince1970 - Double($0) / 1_000_000 } ?? 0
             metrics.lag(projection.name, events: waiting, seconds: waiting > 0 ? max(0, age) : 0)
 
-            if !outcome.changedKeys.isEmpty || publishPending {
-                do {
-                    try await projection.didCommit(
-                        changedKeys: publishPending ? nil : outcome.changedKeys, generation: generation, on: pool
-                    )
-                    publishPending = false
-                } catch {
-                    // The model is committed; publish everything again once it works.
-                    publishPending = true
-                    logger.warning("Publishing changes failed; will publish the whole model again", metadata: ["error": "\(error)"])
-                }
+            let keys = projection.publications(of: outcome.fold.changes)
+            if !keys.isEmpty || publishPending {
+                publishPending = await publish(publishPending ? nil : keys, generation: generation)
             }
-            if let stopped = outcome.stoppedAt {
+            if let stopped = outcome.fold.stoppedAt {
                 throw ProjectionError(code: .stoppedAtPoison, message: "\(projection.name) stopped at event \(stopped)")
             }
         }
+    }
+
+    /// Publishes `keys` (nil: everything); returns whether a full publication is still owed.
+    private func publish(_ keys: Set<String>?, generation: Int) async -> Bool {
+        guard let publisher else { return false }
+        do {
+            try await publisher.publish(keys, generation: generation, on: pool)
+            return false
+        } catch {
+            // The model is committed; publish everything again once it works.
+            logger.warning("Publishing changes failed; will publish the whole model again", metadata: ["error": "\(error)"])
+            return true
+        }
+    }
+
+    private func liveGeneration() async throws -> Int? {
+        try await pool.withConnection { try await ProjectionLedger.liveGeneration(of: projection.name, on: $0, lock: .none) }
     }
 }

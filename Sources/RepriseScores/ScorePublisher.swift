@@ -3,6 +3,7 @@ import Logging
 import NATS
 import Postgres
 import RepriseDomain
+import RepriseProjectionCore
 import RepriseProjections
 import RepriseScoring
 import Synchronization
@@ -14,7 +15,7 @@ import Synchronization
 /// plain subscribers. An ineligible promotion's key is deleted, not left stale. A value
 /// is only written when it differs from what the bucket holds, so a watcher sees each
 /// change once, in the order the model made them.
-public final class ScorePublisher: Sendable {
+public final class ScorePublisher: ProjectionPublisher {
     public struct Configuration: Sendable {
         public var bucket: String
         /// Changes are republished on `<subjectPrefix>.<market>.<surface>.<track>`.
@@ -52,10 +53,11 @@ public final class ScorePublisher: Sendable {
         }
     }
 
-    /// Publishes the current best score of each key in `keys` (everything when nil).
-    func publish(_ keys: Set<ScoreKey>?, generation: Int, on pool: PostgresConnectionPool) async throws {
+    /// Publishes the current best score of each key in `keys` (`ScoreKey.marked`;
+    /// everything when nil).
+    public func publish(_ keys: Set<String>?, generation: Int, on pool: PostgresConnectionPool) async throws {
         do {
-            try await publishChanges(keys, generation: generation, on: pool)
+            try await publishChanges(keys.map { Set($0.compactMap(ScoreKey.init(marked:))) }, generation: generation, on: pool)
         } catch {
             openBucket.withLock { $0 = nil }
             throw error
@@ -120,7 +122,7 @@ public final class ScorePublisher: Sendable {
     static func bestScores(
         for keys: Set<ScoreKey>?, generation: Int, on pool: PostgresConnectionPool
     ) async throws -> [String: PublishedScore] {
-        let table = PromotionScoresProjection.tables.first { $0.name == "promotion_scores" }!.physicalName(generation: generation)
+        let table = PromotionScoresProjection().table(named: PromotionScoresProjection.Table.scores)!.physicalName(generation: generation)
         let columns = ScoreQueries.promotionColumns
         let rows: PostgresRows
         if let keys {

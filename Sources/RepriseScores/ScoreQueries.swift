@@ -1,5 +1,6 @@
 import Postgres
 import RepriseDomain
+import RepriseProjectionCore
 import RepriseProjections
 import RepriseScoring
 
@@ -11,9 +12,9 @@ public enum ScoreQueries {
     public static func published(
         market: String? = nil, surface: String? = nil, on pool: PostgresConnectionPool
     ) async throws -> [String: PublishedScore] {
-        try await ProjectionReader.read(PromotionScoresProjection(publisher: nil), on: pool) { model in
+        try await ProjectionReader.read(PromotionScoresProjection(), on: pool) { model in
             let rows = try await model.connection.query("""
-                SELECT \(promotionColumns) FROM \(model.table("promotion_scores"))
+                SELECT \(promotionColumns) FROM \(model.table(PromotionScoresProjection.Table.scores))
                 WHERE (\(market)::text IS NULL OR market = \(market)) AND (\(surface)::text IS NULL OR surface = \(surface))
                 """)
             return try bestByKey(rows)

@@ -18,5 +18,19 @@ public struct ScoringError: Error, Sendable, Equatable, CustomStringConvertible 
 
         /// Stored state that does not decode as a `ScoringCampaign`.
         public static let malformedState = Code("malformed_scoring_state")
+        /// A stored row of the scores projection that does not read back.
+        public static let unreadableRow = Code("unreadable_row")
+        /// An event for a campaign the log never created.
+        public static let campaignNeverCreated = Code("campaign_never_created")
+    }
+}
+
+extension ScoringError {
+    static func unreadableRow(_ key: String) -> ScoringError {
+        ScoringError(.unreadableRow, "the stored rows of \(key) do not decode")
+    }
+
+    static func campaignNeverCreated(_ campaign: String, _ type: String) -> ScoringError {
+        ScoringError(.campaignNeverCreated, "\(type) for campaign \(campaign), which was never created")
     }
 }

@@ -106,7 +106,7 @@ struct FaultRig: Sendable {
     func streamTail() async throws -> UInt64 { try await PipelineHarness.streamTail(of: streamName, on: jetStream) }
 
     func checkpoint() async throws -> UInt64 {
-        try await ProjectionReader.checkpoint(of: PromotionScoresProjection(publisher: nil), on: pool) ?? 0
+        try await ProjectionReader.checkpoint(of: PromotionScoresProjection(), on: pool) ?? 0
     }
 
     /// Waits until the relay has numbered and published every event of the log and the
@@ -143,7 +143,7 @@ struct FaultRig: Sendable {
         let logProblems = try await commandsMissingOrExtra(load, extraCommands: extraCommands)
         #expect(logProblems.isEmpty, "\(logProblems.prefix(5))")
 
-        let projection = PromotionScoresProjection(publisher: nil)
+        let projection = PromotionScoresProjection()
         let verify = try await ProjectionRebuilder(projection: projection, pool: pool, logger: logger).verify()
         #expect(verify.matches, "first difference: \(String(describing: verify.firstDifference))")
         #expect(verify.checkpoint == (try await eventCount()))

@@ -4,6 +4,7 @@ import Postgres
 import Prometheus
 import RepriseEventLog
 import RepriseEventStore
+import RepriseProjectionCore
 import RepriseProjections
 import RepriseTestSupport
 import Testing
@@ -13,28 +14,52 @@ import Testing
 struct StreamCounts: Projection {
     struct Poison: Error {}
 
+    struct Row: Equatable, Sendable {
+        var events: Int
+        var totalN: Int
+        var lastSequence: UInt64
+    }
+
+    struct Step: Sendable {
+        let stream: String
+        let n: Int
+        let sequence: UInt64
+    }
+
     let name = "stream_counts"
     var poisonPolicy: PoisonPolicy = .skip
 
     var tables: [ProjectionTable] {
         [ProjectionTable(
-            name: "stream_counts",
-            columns: "stream_id text PRIMARY KEY, events integer NOT NULL, total_n bigint NOT NULL, last_sequence bigint NOT NULL",
-            orderBy: "stream_id"
+            name: "stream_counts", keyColumn: "stream_id",
+            columns: [ProjectionColumn("events", .integer), ProjectionColumn("total_n", .bigint), ProjectionColumn("last_sequence", .bigint)]
         )]
     }
 
-    func apply(_ event: SequencedEvent, in context: ProjectionContext) async throws {
+    func step(for event: SequencedEvent) throws -> Step? {
         if event.event.type == "test.poison" { throw Poison() }
         let n = (try JSONSerialization.jsonObject(with: Data(event.event.data)) as? [String: Any])?["n"] as? Int ?? 0
-        let table = context.table("stream_counts")
-        try await context.connection.query("""
-            INSERT INTO \(table) (stream_id, events, total_n, last_sequence)
-            VALUES (\(event.event.streamID.rawValue), 1, \(n), \(Int64(event.globalSequence)))
-            ON CONFLICT (stream_id) DO UPDATE SET events = \(table).events + 1,
-                total_n = \(table).total_n + excluded.total_n, last_sequence = excluded.last_sequence
-            """)
-        context.markChanged(event.event.streamID.rawValue)
+        return Step(stream: event.event.streamID.rawValue, n: n, sequence: event.globalSequence)
+    }
+
+    func selections(for step: Step) -> [RowSelection] { [.key(ProjectionKey("stream_counts", step.stream))] }
+
+    func apply(_ step: Step, to rows: inout ProjectionRows<Row>) throws {
+        let key = ProjectionKey("stream_counts", step.stream)
+        var row = try rows.row(key) ?? Row(events: 0, totalN: 0, lastSequence: 0)
+        row.events += 1
+        row.totalN += step.n
+        row.lastSequence = step.sequence
+        try rows.set(key, row)
+    }
+
+    func encode(_ row: Row, key: ProjectionKey) -> [[String]] {
+        [[String(row.events), String(row.totalN), String(row.lastSequence)]]
+    }
+
+    func decode(_ rows: [[String]], key: ProjectionKey) throws -> Row {
+        let values = rows[0]
+        return Row(events: Int(values[0])!, totalN: Int(values[1])!, lastSequence: UInt64(values[2])!)
     }
 }
 

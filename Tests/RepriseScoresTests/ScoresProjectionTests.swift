@@ -63,7 +63,7 @@ struct ScoresProjectionTests {
     }
 
     private static func scoresFlow(_ harness: PipelineHarness, publisher: ScorePublisher, bucket: KeyValueBucket) async throws {
-        let projection = PromotionScoresProjection(publisher: publisher)
+        let projection = PromotionScoresProjection()
         let handler = CampaignCommandHandler(store: harness.store, logger: harness.logger)
         let ticker = ClockTicker(store: harness.store, logger: harness.logger)
 
@@ -74,7 +74,7 @@ struct ScoresProjectionTests {
                     streamName: harness.configuration.streamName, subjectPrefix: harness.configuration.subjectPrefix,
                     fetchBatch: 50, fetchTimeout: .milliseconds(100)
                 ),
-                metrics: ProjectorMetrics(registry: PrometheusCollectorRegistry()), logger: harness.logger
+                metrics: ProjectorMetrics(registry: PrometheusCollectorRegistry()), publisher: publisher, logger: harness.logger
             )
             try await whileRunning(projector.runUntilCancelled) {
             // Booked and active, but the flight has not started by log time: no scores.
