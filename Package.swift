@@ -67,6 +67,9 @@ let package = Package(
         // every runtime shares. No I/O of its own.
         .target(name: "RepriseProjectionCore", dependencies: ["RepriseEventLog"], swiftSettings: safe),
 
+        // A seeded, realistic campaign log for benchmarks and property tests (and, later, the simulator).
+        .target(name: "RepriseWorkload", dependencies: ["RepriseDomain", "RepriseEventLog"], swiftSettings: safe),
+
         // Operator-facing pieces.
         .target(name: "RepriseSettings", swiftSettings: safe),
         .target(
@@ -295,6 +298,11 @@ let package = Package(
             swiftSettings: safe
         ),
         .testTarget(name: "RepriseRuntimeTests", dependencies: ["RepriseRuntime"], swiftSettings: safe),
+        .testTarget(
+            name: "RepriseProjectionCoreTests",
+            dependencies: ["RepriseProjectionCore", "RepriseScoring", "RepriseCampaigns", "RepriseWorkload", "RepriseEventLog", "RepriseTestSupport"],
+            swiftSettings: safe
+        ),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",

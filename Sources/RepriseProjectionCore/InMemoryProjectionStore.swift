@@ -27,16 +27,43 @@ public struct InMemoryProjectionStore<P: Projection> {
         let outcome = try await ProjectionBatch(projection: projection).fold(
             events, after: checkpoint, into: &rows, loadingFrom: Snapshot(tables: tables, projection: projection)
         )
-        for write in ProjectionBatch(projection: projection).writes(for: outcome.changes) {
+        write(outcome.changes)
+        checkpoint = outcome.checkpoint
+        deadLetters += outcome.deadLetters.map(\.event.globalSequence)
+        stoppedAt = outcome.stoppedAt
+        return outcome.changes
+    }
+
+    /// Folds `events` into empty tables the way a rebuild does (`ProjectionFill`), in pages
+    /// of `pageSize`, writing back whenever more than `maxResidentRows` keys are held.
+    public mutating func rebuild(_ events: [SequencedEvent], pageSize: Int, maxResidentRows: Int) async throws {
+        tables = [:]
+        checkpoint = 0
+        deadLetters = []
+        stoppedAt = nil
+        var store = self
+        let outcome = try await ProjectionFill(projection: projection, pageSize: pageSize, maxResidentRows: maxResidentRows).run(
+            after: 0,
+            // Sequenced logs number their events 1, 2, 3, …: event n sits at index n - 1.
+            readPage: { after, limit in Array(events.dropFirst(Int(after)).prefix(limit)) },
+            source: { Snapshot(tables: store.tables, projection: store.projection) },
+            flush: { changes, deadLetters, checkpoint in
+                store.write(changes)
+                store.checkpoint = checkpoint
+                store.deadLetters += deadLetters.map(\.event.globalSequence)
+            }
+        )
+        store.stoppedAt = outcome.stoppedAt
+        self = store
+    }
+
+    private mutating func write(_ changes: [ProjectionKey: RowChange<P.Row>]) {
+        for write in ProjectionBatch(projection: projection).writes(for: changes) {
             var table = tables[write.table.name, default: [:]]
             for key in write.keys { table[key] = nil }
             for row in write.rows { table[row[0], default: []].append(Array(row.dropFirst())) }
             tables[write.table.name] = table
         }
-        checkpoint = outcome.checkpoint
-        deadLetters += outcome.deadLetters.map(\.event.globalSequence)
-        stoppedAt = outcome.stoppedAt
-        return outcome.changes
     }
 
     /// Every physical row, one line each, sorted: equal models give equal lines.

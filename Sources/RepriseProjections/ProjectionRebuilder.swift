@@ -151,52 +151,39 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
 
     /// Fills a fresh generation from the log up to `limit` (everything numbered when nil).
     private func fill(generation: Int, upTo limit: UInt64?) async throws -> ProjectionApplier<P>.Outcome {
-        let batch = ProjectionBatch(projection: projection)
-        let source = PostgresRowSource(executor: pool, generation: generation)
-        var rows = ProjectionRows<P.Row>()
-        var total = ProjectionApplier<P>.Outcome(fold: FoldOutcome(checkpoint: 0))
-        var unwritten: [(event: SequencedEvent, error: String)] = []
         var totalEvents = limit ?? 0
         if limit == nil { totalEvents = try await EventSequence.lastAssigned(on: pool) }
         let clock = ContinuousClock()
         let started = clock.now
         var lastReport = started
-
-        func flush(forget: Bool) async throws {
-            let changes = rows.changes()
-            let checkpoint = total.fold.checkpoint
-            let written = try await pool.withTransaction { connection in
-                let written = try await ProjectionWriter.write(changes, of: projection, generation: generation, on: connection)
-                try await applier.record(unwritten, on: connection)
-                try await ProjectionLedger.setCheckpoint(checkpoint, of: projection.name, generation: generation, on: connection)
-                return written
-            }
-            applier.reportCommitted(unwritten)
-            unwritten = []
-            total.rowsWritten += written
-            rows.markClean()
-            if forget { rows.removeAll() }
-        }
-
-        reading: while total.fold.stoppedAt == nil {
-            var page = try await EventSequence.read(after: total.fold.checkpoint, limit: pageSize, on: pool)
-            if let limit { page.removeAll { $0.globalSequence > limit } }
-            guard !page.isEmpty else { break reading }
-            let fold = try await batch.fold(page, after: total.fold.checkpoint, into: &rows, loadingFrom: source, collectChanges: false)
-            total.fold.checkpoint = fold.checkpoint
-            total.fold.applied += fold.applied
-            total.fold.deadLetters += fold.deadLetters
-            total.fold.stoppedAt = fold.stoppedAt
-            unwritten += fold.deadLetters
-            if rows.count > maxResidentRows { try await flush(forget: true) }
-            if let progress, clock.now - lastReport > .seconds(1) {
+        var rowsWritten = 0
+        let fold = try await ProjectionFill(projection: projection, pageSize: pageSize, maxResidentRows: maxResidentRows).run(
+            after: 0,
+            readPage: { after, size in
+                var page = try await EventSequence.read(after: after, limit: size, on: pool)
+                if let limit { page.removeAll { $0.globalSequence > limit } }
+                return page
+            },
+            source: { PostgresRowSource(executor: pool, generation: generation) },
+            flush: { changes, deadLetters, checkpoint in
+                rowsWritten += try await pool.withTransaction { connection in
+                    let written = try await ProjectionWriter.write(changes, of: projection, generation: generation, on: connection)
+                    try await applier.record(deadLetters, on: connection)
+                    try await ProjectionLedger.setCheckpoint(checkpoint, of: projection.name, generation: generation, on: connection)
+                    return written
+                }
+                applier.reportCommitted(deadLetters)
+            },
+            progress: { checkpoint in
+                guard let progress, clock.now - lastReport > .seconds(1) else { return }
                 lastReport = clock.now
-                progress(RebuildProgress(done: total.fold.checkpoint, total: totalEvents, elapsed: clock.now - started))
+                progress(RebuildProgress(done: checkpoint, total: totalEvents, elapsed: clock.now - started))
             }
-        }
-        try await flush(forget: true)
-        progress?(RebuildProgress(done: total.fold.checkpoint, total: totalEvents, elapsed: clock.now - started))
-        return total
+        )
+        progress?(RebuildProgress(done: fold.checkpoint, total: totalEvents, elapsed: clock.now - started))
+        var outcome = ProjectionApplier<P>.Outcome(fold: fold)
+        outcome.rowsWritten = rowsWritten
+        return outcome
     }
 
     /// Every row as Postgres prints it, in primary key order.
