@@ -123,10 +123,16 @@ let package = Package(
         .target(
             name: "RepriseCampaigns",
             dependencies: [
-                "RepriseDomain", "RepriseEventLog",
+                "RepriseDomain", "RepriseEventLog", "RepriseProjectionCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: safe
+        ),
+        // Reads of projection tables behind the application's ports (the campaign list).
+        .target(
+            name: "RepriseReadModels",
+            dependencies: ["RepriseCampaigns", "RepriseDomain", "RepriseProjectionCore", "RepriseProjections", "Postgres"],
             swiftSettings: safe
         ),
         // The HTTP command API: routes, request decoding, problem details, API keys.
@@ -149,7 +155,7 @@ let package = Package(
             dependencies: [
                 "Postgres", "NATS", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
                 "RepriseCampaigns", "RepriseAPI", "RepriseRelay", "RepriseProjectionCore", "RepriseProjections", "RepriseScores",
-                "RepriseScoring", "RepriseSettings",
+                "RepriseScoring", "RepriseReadModels", "RepriseSettings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -252,7 +258,7 @@ let package = Package(
             name: "RepriseAPITests",
             dependencies: [
                 "RepriseAPI", "RepriseScoring", "RepriseCampaigns", "RepriseDomain", "RepriseEventLog", "RepriseEventStore",
-                "RepriseMigrations", "ReprisePlatform", "RepriseTestSupport", "Postgres",
+                "RepriseMigrations", "ReprisePlatform", "RepriseProjections", "RepriseRelay", "RepriseTestSupport", "Postgres", "NATS",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -300,7 +306,7 @@ let package = Package(
         .testTarget(name: "RepriseRuntimeTests", dependencies: ["RepriseRuntime"], swiftSettings: safe),
         .testTarget(
             name: "RepriseProjectionCoreTests",
-            dependencies: ["RepriseProjectionCore", "RepriseScoring", "RepriseCampaigns", "RepriseWorkload", "RepriseEventLog", "RepriseTestSupport"],
+            dependencies: ["RepriseProjectionCore", "RepriseScoring", "RepriseCampaigns", "RepriseDomain", "RepriseWorkload", "RepriseEventLog", "RepriseTestSupport"],
             swiftSettings: safe
         ),
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),

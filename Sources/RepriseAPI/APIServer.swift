@@ -24,7 +24,7 @@ public struct APIConfiguration: Sendable {
 public struct APIServices: Sendable {
     let handler: CampaignCommandHandler
     let audit: CampaignAudit
-    let directory: CampaignDirectory
+    let campaigns: any CampaignList
     let keyring: APIKeyring
     let metrics: APIMetrics
     let readiness: ReadinessProbe
@@ -37,7 +37,7 @@ public struct APIServices: Sendable {
     let logger: Logger
 
     public init(
-        handler: CampaignCommandHandler, audit: CampaignAudit, directory: CampaignDirectory, keyring: APIKeyring, readiness: @escaping ReadinessProbe,
+        handler: CampaignCommandHandler, audit: CampaignAudit, campaigns: any CampaignList, keyring: APIKeyring, readiness: @escaping ReadinessProbe,
         idempotencyKeys: IdempotencyKeys, bodyLimit: Int, logger: Logger, metrics: APIMetrics = APIMetrics(),
         scores: ScoreLookup? = nil, clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
     ) {
@@ -45,7 +45,7 @@ public struct APIServices: Sendable {
         self.metrics = metrics
         self.handler = handler
         self.audit = audit
-        self.directory = directory
+        self.campaigns = campaigns
         self.keyring = keyring
         self.readiness = readiness
         self.idempotencyKeys = idempotencyKeys

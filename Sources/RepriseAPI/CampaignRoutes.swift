@@ -260,7 +260,7 @@ struct CampaignRoutes {
         }
         let page: CampaignPage
         do {
-            page = try await services.directory.page(owners: owners, status: status, after: after, limit: limit)
+            page = try await services.campaigns.page(owners: owners, status: status, after: after, limit: limit)
         } catch {
             throw Problem(error)
         }

@@ -39,6 +39,11 @@ public struct CommandError: Error, Sendable, CustomStringConvertible {
         self.actualVersion = actualVersion
     }
 
+    /// For adapters behind the application's ports: a read model that cannot be read.
+    public static func unavailable(_ message: String) -> CommandError {
+        CommandError(.unavailable, message)
+    }
+
     static func rejected(_ error: DomainError) -> CommandError {
         CommandError(.rejected, error.message, domainError: error)
     }

@@ -9,6 +9,7 @@ import RepriseEventLog
 import RepriseEventStore
 import RepriseProjectionCore
 import RepriseProjections
+import RepriseReadModels
 import RepriseRelay
 import RepriseScores
 import RepriseScoring
@@ -30,7 +31,6 @@ public struct Platform: Sendable {
     public let store: PostgresEventStore
     public let commands: CampaignCommandHandler
     public let audit: CampaignAudit
-    public let directory: CampaignDirectory
     /// Every metric of every part; `/metrics` exposes it.
     public let registry: PrometheusCollectorRegistry
     /// Publishes the scores to the NATS bucket; nil when the projectors do not run here.
@@ -62,6 +62,7 @@ public struct Platform: Sendable {
     /// projectors, `reprise projection rebuild/verify` and the tests all take this list.
     public static let projections: [any Projection] = [
         PromotionScoresProjection(),
+        CampaignsProjection(),
     ]
 
     /// Builds every part the configuration's components need. Nothing runs until the
@@ -77,7 +78,6 @@ public struct Platform: Sendable {
         let store = PostgresEventStore(pool: pool, logger: logger)
         let commands = CampaignCommandHandler(store: overrides.commandStore(store), logger: logger)
         let audit = CampaignAudit(store: store)
-        let directory = CampaignDirectory(store: store)
         let apiAddress = PortPromise()
 
         var nats: NATSConnection?
@@ -116,7 +116,7 @@ public struct Platform: Sendable {
             if components.contains(.api) {
                 let readiness = PostgresReadiness(pool: pool, migrations: configuration.migrations, logger: logger)
                 let routeServices = APIServices(
-                    handler: commands, audit: audit, directory: directory, keyring: configuration.keyring,
+                    handler: commands, audit: audit, campaigns: ProjectedCampaignList(pool: pool), keyring: configuration.keyring,
                     readiness: { await readiness.isReady() }, idempotencyKeys: IdempotencyKeys(store: store),
                     bodyLimit: configuration.api.bodyLimit, logger: logger, metrics: APIMetrics(registry: registry),
                     scores: overrides.scores ?? { market, surface in
@@ -135,7 +135,7 @@ public struct Platform: Sendable {
             }
             return Platform(
                 configuration: configuration, pool: pool, nats: nats, store: store, commands: commands, audit: audit,
-                directory: directory, registry: registry, scorePublisher: publisher, services: services, apiServices: apiServices,
+                registry: registry, scorePublisher: publisher, services: services, apiServices: apiServices,
                 apiAddress: apiAddress
             )
         } catch {

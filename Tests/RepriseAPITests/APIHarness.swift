@@ -11,6 +11,8 @@ import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
 import RepriseMigrations
+import RepriseProjections
+import RepriseRelay
 import ReprisePlatform
 import RepriseTestSupport
 
@@ -52,7 +54,10 @@ struct APIHarness: Sendable {
 
     /// `storeOfServer` puts something in front of the real store the server's handler
     /// appends through (the conflict tests use it to let a rival writer in at a chosen moment).
+    /// `fanout`: also run the relay and the projectors (on a stream and bucket of the
+    /// test's own), for what reads projections, such as the campaign list.
     static func with(
+        fanout: Bool = false,
         storeOfServer: @escaping @Sendable (PostgresEventStore) -> any EventStore = { $0 },
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
@@ -60,7 +65,7 @@ struct APIHarness: Sendable {
         try await MigratedDatabase.with(maxConnections: 1) { _, database in
             try await serve(
                 url: database.url, logger: database.logger, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations),
-                storeOfServer: storeOfServer, body
+                fanout: fanout, storeOfServer: storeOfServer, body
             )
         }
     }
@@ -68,13 +73,19 @@ struct APIHarness: Sendable {
     /// The API as the platform builds it, on whatever database `url` reaches; ready when
     /// `migrations` are applied.
     static func serve(
-        url: String, logger: Logger, migrations: [Migration], connectTimeout: Duration = .seconds(10),
+        url: String, logger: Logger, migrations: [Migration], connectTimeout: Duration = .seconds(10), fanout: Bool = false,
         storeOfServer: @escaping @Sendable (PostgresEventStore) -> any EventStore = { $0 },
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
+        let stream = TestEnvironment.uniqueName("A")
         let configuration = PlatformConfiguration(
-            components: [.api], postgres: PostgresConfiguration(url: url, connectTimeout: connectTimeout), postgresPoolSize: 4,
-            natsURL: "", api: APIConfiguration(host: "127.0.0.1", port: 0, bodyLimit: bodyLimit), keyring: keyring,
+            components: fanout ? [.api, .relay, .projectors] : [.api],
+            postgres: PostgresConfiguration(url: url, connectTimeout: connectTimeout), postgresPoolSize: 4,
+            natsURL: TestEnvironment.natsURL, natsClientName: "api-tests",
+            relay: RelayConfiguration(streamName: stream, subjectPrefix: stream.lowercased(), pollInterval: .milliseconds(100)),
+            projectors: ProjectorConfiguration(streamName: stream, subjectPrefix: stream.lowercased(), fetchTimeout: .milliseconds(100)),
+            scores: .init(bucket: "S" + stream, subjectPrefix: stream.lowercased() + "_scores"),
+            api: APIConfiguration(host: "127.0.0.1", port: 0, bodyLimit: bodyLimit), keyring: keyring,
             migrations: migrations, clock: { now }
         )
         let overrides = Platform.Overrides(
@@ -92,10 +103,18 @@ struct APIHarness: Sendable {
                 try await body(harness)
             } catch {
                 try? await client.shutdown()
+                try? await Self.removeFanout(of: platform, stream: stream)
                 throw error
             }
             try await client.shutdown()
+            try await Self.removeFanout(of: platform, stream: stream)
         }
+    }
+
+    private static func removeFanout(of platform: Platform, stream: String) async throws {
+        guard let jetStream = try platform.nats?.jetStream() else { return }
+        try? await jetStream.deleteStream(name: stream)
+        try? await jetStream.deleteKeyValue(bucket: "S" + stream)
     }
 
     /// Sends a request; `json` is sent as `application/json` unless headers say otherwise.

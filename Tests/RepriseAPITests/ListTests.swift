@@ -2,11 +2,21 @@ import RepriseDomain
 import Testing
 
 @Suite struct ListTests {
+    /// The list is the `campaigns` projection: it follows the log through the relay and
+    /// the projector, so the test waits until all five campaigns are listed.
     @Test func listsByOwnerAndStatusInPages() async throws {
-        try await APIHarness.with { api in
+        try await APIHarness.with(fanout: true) { api in
             for id in ["cmp-a", "cmp-b", "cmp-c"] { try await api.send(.post, "/campaigns", json: Bodies.create(id)).expectStatus(201) }
             try await api.activeCampaign("cmp-d")
             try await api.send(.post, "/campaigns", json: Bodies.create("cmp-e", owner: "label-9")).expectStatus(201)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while true {
+                let all = ids(try await api.send(.get, "/campaigns?limit=10", key: APIHarness.Key.auditor))
+                let active = ids(try await api.send(.get, "/campaigns?status=active", key: APIHarness.Key.auditor))
+                if all.count == 5, active == ["cmp-d"] { break }
+                guard ContinuousClock.now < deadline else { Issue.record("the list never caught up"); return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
 
             let first = try await api.send(.get, "/campaigns?ownerId=label-7&status=draft&limit=2", key: APIHarness.Key.auditor)
             #expect(first.status == 200)
