@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Tests only: the contract tests read schemas/openapi.yaml.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C libraries, through pkg-config. Nothing but a module map and a shim header.
@@ -57,7 +59,7 @@ let package = Package(
         // Ports: the event log as the rest of Reprise sees it.
         .target(
             name: "RepriseEventLog",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["RepriseDomain", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: safe
         ),
 
@@ -66,7 +68,7 @@ let package = Package(
         .target(
             name: "RepriseMigrations",
             dependencies: [
-                "Postgres",
+                "Postgres", "RepriseDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "RepriseEventStore",
-            dependencies: ["RepriseEventLog", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["RepriseDomain", "RepriseEventLog", "Postgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: safe
         ),
         // The relay: the log in Postgres, published in order to JetStream.
@@ -92,7 +94,7 @@ let package = Package(
         .target(
             name: "RepriseProjections",
             dependencies: [
-                "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS",
+                "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -171,6 +173,7 @@ let package = Package(
                 "Postgres", "NATS", "RepriseMigrations", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseRelay",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/RepriseTestSupport",
             swiftSettings: safe
@@ -212,8 +215,9 @@ let package = Package(
         .testTarget(
             name: "RepriseCLITests",
             dependencies: [
-                "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "NATS",
+                "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "NATS", "RepriseBench",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: safe
         ),

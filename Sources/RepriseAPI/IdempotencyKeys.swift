@@ -48,7 +48,7 @@ public struct IdempotencyKeys: Sendable {
     /// hashes as the empty string.
     static func fingerprint(_ body: JSONReader?) -> String {
         let bytes = body.flatMap { try? JSON.encode($0.value) } ?? Data()
-        return SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return Hex.encode(SHA256.hash(data: bytes))
     }
 }
 
