@@ -185,7 +185,7 @@ final class CommandLoad: Sendable {
                     try await backOff(attempts, "tick", error)
                 }
             }
-            let id = ClockTicked(at: try Timestamp(microsecondsSinceEpoch: Int64((moment.timeIntervalSince1970 * 1_000_000).rounded()))).commandID
+            let id = ClockTicked(at: try Timestamp(atOrBefore: moment)).commandID
             state.withLock {
                 $0.report.accepted[id] = .some(nil)
                 $0.report.ticks += 1
