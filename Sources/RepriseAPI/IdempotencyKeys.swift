@@ -58,8 +58,4 @@ extension Problem {
         detail: "this Idempotency-Key was first sent with a different body; use a new key for a new request",
         field: "Idempotency-Key"
     )
-
-    static func unavailable(_ detail: String) -> Problem {
-        Problem("unavailable", .serviceUnavailable, title: "The event store is unavailable; try again", detail: detail)
-    }
 }
