@@ -42,17 +42,17 @@ extension PromotionScoresProjection: BulkRebuildable {
     public func write(_ model: ScoresModel, generation: Int, on connection: PostgresConnection) async throws {
         func name(_ table: String) -> String { Self.tables.first { $0.name == table }!.rawName(generation: generation) }
         if let now = model.clock.now {
-            try await connection.copyFrom(
+            _ = try await connection.copyFrom(
                 table: name("scoring_clock"), columns: ["singleton", "now_micros"], rows: [[PostgresCopyValue(true), PostgresCopyValue(now.microsecondsSinceEpoch)]]
             )
         }
-        try await connection.copyFrom(
+        _ = try await connection.copyFrom(
             table: name("scoring_campaigns"), columns: ["campaign_id", "state"],
             rows: model.campaigns.lazy.map { id, campaign in
                 [PostgresCopyValue(id.rawValue), PostgresCopyValue(String(decoding: campaign.canonicalJSON, as: UTF8.self))]
             }
         )
-        try await connection.copyFrom(
+        _ = try await connection.copyFrom(
             table: name("promotion_scores"), columns: ["market", "surface", "track", "campaign_id", "subcampaign_id", "score_micros"],
             rows: model.scores.values.lazy.flatMap { $0 }.map { score in
                 [
