@@ -1,9 +1,13 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+// Our own code builds without warnings: a new one fails the build (SE-0443). Set per target,
+// so dependencies' warnings stay warnings.
+let warningsAreErrors: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
 // Every target outside the two C wrappers builds with strict memory safety:
 // that setting is what keeps unsafe pointers inside `Postgres` and `NATS`.
-let safe: [SwiftSetting] = [.strictMemorySafety()]
+let safe: [SwiftSetting] = [.strictMemorySafety()] + warningsAreErrors
 
 let package = Package(
     name: "Reprise",
@@ -35,7 +39,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: warningsAreErrors
         ),
         .target(
             name: "NATS",
@@ -43,7 +48,8 @@ let package = Package(
                 "CNATS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: warningsAreErrors
         ),
 
         // The pure campaign domain: decide and evolve, events, codec. No I/O, no dependencies.
