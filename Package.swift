@@ -1,9 +1,13 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+// Our own code builds without warnings: a new one fails the build (SE-0443). Set per target,
+// so dependencies' warnings stay warnings.
+let warningsAreErrors: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
 // Every target outside the two C wrappers builds with strict memory safety:
 // that setting is what keeps unsafe pointers inside `Postgres` and `NATS`.
-let safe: [SwiftSetting] = [.strictMemorySafety()]
+let safe: [SwiftSetting] = [.strictMemorySafety()] + warningsAreErrors
 
 let package = Package(
     name: "Reprise",
@@ -20,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Tests only: the contract tests read schemas/openapi.yaml.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C libraries, through pkg-config. Nothing but a module map and a shim header.
@@ -34,7 +40,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: warningsAreErrors
         ),
         .target(
             name: "NATS",
@@ -43,7 +50,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: warningsAreErrors
         ),
 
         // The pure campaign domain: decide and evolve, events, codec. No I/O, no dependencies.
@@ -59,7 +67,7 @@ let package = Package(
         // Ports: the event log as the rest of Reprise sees it.
         .target(
             name: "RepriseEventLog",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["RepriseDomain", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: safe
         ),
 
@@ -75,7 +83,7 @@ let package = Package(
         .target(
             name: "RepriseMigrations",
             dependencies: [
-                "Postgres",
+                "Postgres", "RepriseDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,7 +91,7 @@ let package = Package(
         ),
         .target(
             name: "RepriseEventStore",
-            dependencies: ["RepriseEventLog", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["RepriseDomain", "RepriseEventLog", "Postgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: safe
         ),
         // Long-running loops: restart with backoff. No servers, no dependencies.
@@ -103,7 +111,7 @@ let package = Package(
         .target(
             name: "RepriseProjections",
             dependencies: [
-                "RepriseProjectionCore", "RepriseEventLog", "RepriseEventStore", "RepriseRuntime", "Postgres", "NATS",
+                "RepriseProjectionCore", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseRuntime", "Postgres", "NATS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -202,6 +210,7 @@ let package = Package(
                 "Postgres", "NATS", "RepriseMigrations", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseRelay",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/RepriseTestSupport",
             swiftSettings: safe
@@ -243,8 +252,9 @@ let package = Package(
         .testTarget(
             name: "RepriseCLITests",
             dependencies: [
-                "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "NATS",
+                "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "NATS", "RepriseBench",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: safe
         ),

@@ -13,11 +13,17 @@ enum PostgresTimestamp {
     /// PostgreSQL's own limits are narrower (4713 BC to 294276 AD); the server reports those.
     private static let maxMicros: Double = 9e18
 
-    /// `2024-03-05 12:34:56.123456+00`, or `… BC` before year 1.
+    /// `2024-03-05 12:34:56.123456+00`, or `… BC` before year 1: the latest microsecond not
+    /// after `date`, the rule `RepriseDomain.Timestamp(atOrBefore:)` also follows.
     static func format(_ date: Date) -> String? {
-        let sinceReference = (date.timeIntervalSinceReferenceDate * Double(microsPerSecond)).rounded()
+        let given = date.timeIntervalSinceReferenceDate
+        let sinceReference = (given * Double(microsPerSecond)).rounded()
         guard sinceReference.isFinite, abs(sinceReference) < maxMicros - Double(referenceDateMicros) else { return nil }
-        let micros = Int64(sinceReference) + referenceDateMicros
+        // The nearest microsecond, one back if its Double is later: a date made from whole
+        // microseconds comes back exactly, any other is rounded toward negative infinity.
+        var nearest = Int64(sinceReference)
+        if Double(nearest) / Double(microsPerSecond) > given { nearest -= 1 }
+        let micros = nearest + referenceDateMicros
 
         let (days, microsOfDay) = floorDivision(micros, microsPerDay)
         let (year, month, day) = civilDate(daysSince1970: days)

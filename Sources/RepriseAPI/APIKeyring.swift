@@ -104,6 +104,6 @@ public struct APIKeyring: Sendable {
 
     /// The hex SHA-256 of a key: what the keys file holds. Also names idempotency scopes.
     public static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        Hex.encode(SHA256.hash(data: Data(key.utf8)))
     }
 }

@@ -55,8 +55,7 @@ public struct APIServices: Sendable {
     }
 
     @Sendable public static func systemClock() -> Timestamp {
-        let micros = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down))
-        return (try? Timestamp(microsecondsSinceEpoch: micros)) ?? .earliest
+        (try? Timestamp(atOrBefore: Date())) ?? .earliest
     }
 }
 
@@ -210,10 +209,7 @@ struct HealthRoutes {
         api.on(.get, "/health/live") { _, _ in try Responses.json(["status": "live"]) }
         api.on(.get, "/health/ready") { _, _ in
             guard await readiness() else {
-                throw Problem(
-                    "not_ready", .serviceUnavailable, title: "Not ready",
-                    detail: "PostgreSQL is unreachable or migrations are pending"
-                )
+                throw Problem.unavailable("PostgreSQL is unreachable or migrations are pending", type: "not_ready")
             }
             return try Responses.json(["status": "ready"])
         }

@@ -33,7 +33,7 @@ public struct IdempotencyKeys: Sendable {
     /// hashes as the empty string.
     static func fingerprint(_ body: JSONReader?) -> String {
         let bytes = body.flatMap { try? JSON.encode($0.value) } ?? Data()
-        return SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return Hex.encode(SHA256.hash(data: bytes))
     }
 }
 
@@ -43,8 +43,4 @@ extension Problem {
         detail: "this Idempotency-Key was first sent with a different body; use a new key for a new request",
         field: "Idempotency-Key"
     )
-
-    static func unavailable(_ detail: String) -> Problem {
-        Problem("unavailable", .serviceUnavailable, title: "The event store is unavailable; try again", detail: detail)
-    }
 }

@@ -130,6 +130,12 @@ extension Problem {
         default: Problem("http_\(status.code)", status, title: status.reasonPhrase, detail: status.reasonPhrase)
         }
     }
+    /// 503, the one way: something the answer needs (the event store, the scores, PostgreSQL
+    /// for readiness) did not answer, and the same request may be sent again. The type is
+    /// `unavailable`, or `not_ready` from the readiness probe.
+    static func unavailable(_ detail: String, type: String = "unavailable") -> Problem {
+        Problem(type, .serviceUnavailable, title: "Temporarily unavailable; try again", detail: detail)
+    }
     static let internalError = Problem(
         "internal", .internalServerError, title: "Internal error", detail: "the server failed; the request may be retried with the same Idempotency-Key"
     )
@@ -159,7 +165,7 @@ extension Problem {
         case .unreadableHistory:
             self.init("unreadable_history", .internalServerError, title: "The campaign's history cannot be read", detail: error.message)
         default:
-            self.init("unavailable", .serviceUnavailable, title: "The event store is unavailable; try again", detail: error.message)
+            self = .unavailable(error.message)
         }
     }
 

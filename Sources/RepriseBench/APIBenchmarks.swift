@@ -5,6 +5,7 @@ import NIOHTTP1
 import Postgres
 import RepriseAPI
 import RepriseCampaigns
+import RepriseDomain
 import RepriseEventStore
 import RepriseMigrations
 import ReprisePlatform
@@ -73,7 +74,7 @@ public struct APIBenchmarks: Sendable {
     /// The four figures at one concurrency, one after the other on the same server.
     private func round(port: Int, connections: Int, pool: PostgresConnectionPool) async throws -> [BenchResult] {
         let run = UInt32.random(in: 0...UInt32.max)
-        let workload = CommandWorkload(run: "b\(run)", idempotencyKeys: options.idempotencyKeys)
+        let workload = try CommandWorkload(run: "b\(run)", idempotencyKeys: options.idempotencyKeys)
         let floor = try await measure(Name.floor(connections), unit: "request", port: port, connections: connections) { _, _ in
             (LoadRequest(method: .GET, path: "/health/live"), 200)
         }
@@ -178,13 +179,13 @@ struct CommandWorkload: Sendable {
     let flightStart: String
     let flightEnd: String
 
-    init(run: String, idempotencyKeys: Bool) {
+    init(run: String, idempotencyKeys: Bool) throws {
         self.run = run
         self.idempotencyKeys = idempotencyKeys
-        let formatter = ISO8601DateFormatter()
-        let tomorrow = (Date().timeIntervalSince1970 / 86_400).rounded(.down) * 86_400 + 86_400
-        flightStart = formatter.string(from: Date(timeIntervalSince1970: tomorrow))
-        flightEnd = formatter.string(from: Date(timeIntervalSince1970: tomorrow + 30 * 86_400))
+        let day: Int64 = 86_400_000_000
+        let tomorrow = try Timestamp(atOrBefore: Date()).microsecondsSinceEpoch / day * day + day
+        flightStart = try Timestamp(microsecondsSinceEpoch: tomorrow).iso8601
+        flightEnd = try Timestamp(microsecondsSinceEpoch: tomorrow + 30 * day).iso8601
     }
 
     /// A campaign's life in nine commands, one campaign after the other: create, add a

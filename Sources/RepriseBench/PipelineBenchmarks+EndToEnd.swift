@@ -171,7 +171,7 @@ struct EndToEndPlan: Sendable {
         seconds = max(4, 15 * options.scale)
         warmUpSeconds = min(3, seconds / 5)
         // Half over, half to go: every score starts near 2/3. Whole seconds, as the API writes them.
-        let now = Int64(Date().timeIntervalSince1970)
+        let now = try Timestamp(atOrBefore: Date()).microsecondsSinceEpoch / 1_000_000
         flight = Flight(
             start: try Timestamp(microsecondsSinceEpoch: (now - 15 * 86_400) * 1_000_000),
             end: try Timestamp(microsecondsSinceEpoch: (now + 15 * 86_400) * 1_000_000)
@@ -311,7 +311,7 @@ extension CampaignLog {
     /// on SE/home, activated, in flights that contain the present: each gets a score.
     static func bookLive(_ store: PostgresEventStore, plan: EndToEndPlan) async throws -> Int {
         let ids = EventIDGenerator()
-        let context = CommandContext(issuedAt: try Timestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000)), actor: "bench")
+        let context = CommandContext(issuedAt: try Timestamp(atOrBefore: Date()), actor: "bench")
         return try await withThrowingTaskGroup(of: Int.self) { group in
             for worker in 0..<8 {
                 group.addTask {
@@ -321,7 +321,7 @@ extension CampaignLog {
                         let commands: [CampaignCommand] = [
                             .create(CreateCampaign(
                                 campaignID: id, ownerID: try OwnerID("label-\(index % 50)"), name: "E2E \(index)", objective: .reach,
-                                budget: Money(amountMinor: EndToEndPlan.budgetMinor, currency: try Currency("EUR")), flight: plan.flight,
+                                budget: Money(amountMinor: EndToEndPlan.budgetMinor, currency: Currency("EUR")), flight: plan.flight,
                                 pacingMode: .even
                             )),
                             .addSubcampaign(AddSubcampaign(campaignID: id, subcampaign: NewSubcampaign(

@@ -128,7 +128,7 @@ enum CampaignLog {
                         var commands: [CampaignCommand] = [
                             .create(CreateCampaign(
                                 campaignID: id, ownerID: try OwnerID("label-\(index % 50)"), name: "Bench \(index)", objective: .reach,
-                                budget: Money(amountMinor: 10_000_000, currency: try Currency("EUR")), flight: flight, pacingMode: .even
+                                budget: Money(amountMinor: 10_000_000, currency: Currency("EUR")), flight: flight, pacingMode: .even
                             )),
                         ]
                         for sub in 0..<2 {
@@ -147,7 +147,7 @@ enum CampaignLog {
                                 reportID: try ReportID("r-\(report)"), subcampaignID: try SubcampaignID("sub-\(report % 2)"),
                                 from: try Timestamp("2026-01-0\(report + 1)T00:00:00Z"), to: try Timestamp("2026-01-0\(report + 2)T00:00:00Z"),
                                 impressions: 1_000, reachEstimate: 800, clicks: 10, conversions: 1,
-                                spend: Money(amountMinor: 10_000, currency: try Currency("EUR"))
+                                spend: Money(amountMinor: 10_000, currency: Currency("EUR"))
                             ))))
                         }
                         appended += try await CampaignLog.append(commands, to: id, context: context, store: store, ids: ids)
@@ -205,7 +205,7 @@ enum MigratedScratch {
         let url = postgresURL + (postgresURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D" + schema
         try await ScratchSchema.withConnection(url: postgresURL, logger: logger) { try await $0.simpleQuery("CREATE SCHEMA \(schema)") }
         do {
-            try await ScratchSchema.withConnection(url: url, logger: logger) { connection in
+            _ = try await ScratchSchema.withConnection(url: url, logger: logger) { connection in
                 try await MigrationRunner(migrations: try Migration.load(from: migrations), logger: logger).migrate(on: connection)
             }
             let result = try await PostgresConnectionPool.withPool(

@@ -108,7 +108,7 @@ struct AuditStateCommand: AsyncParsableCommand {
     func run() async throws {
         let options = try common.resolve()
         let campaignID = try CampaignID(campaign)
-        let moment = asOf.flatMap(AuditMoment.init(parsing:)) ?? .time(Date.distantFuture)
+        let moment = asOf.flatMap(AuditMoment.init(parsing:)) ?? .time(.latest)
         let snapshot = try await EventStoreRuntime.with(options, logger: options.makeLogger(label: "reprise.audit")) { store in
             try await CampaignAudit(store: store).state(of: campaignID, at: moment)
         }

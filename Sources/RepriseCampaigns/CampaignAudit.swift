@@ -5,13 +5,14 @@ import RepriseEventLog
 /// A moment in a campaign's history.
 public enum AuditMoment: Sendable, Equatable {
     /// As it stood at this time: every event recorded at or before it.
-    case time(Date)
+    case time(Timestamp)
     /// As it stood after this many of its events.
     case version(Int)
     /// As it stood at this place in the log's total order (inclusive).
     case logPosition(LogCursor)
 
-    /// Reads `2026-11-21T10:00:00Z`, `v12` / `12` (a version) or `123456:789` (a log position).
+    /// Reads a time (`2026-11-21T10:00:00Z`, or with an offset: `Timestamp.rfc3339(_:)`),
+    /// `v12` / `12` (a version) or `123456:789` (a log position).
     public init?(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let version = Int(trimmed.hasPrefix("v") ? String(trimmed.dropFirst()) : trimmed), version >= 0 {
@@ -23,18 +24,13 @@ public enum AuditMoment: Sendable, Equatable {
             self = .logPosition(LogCursor(transactionID: transaction, position: position))
             return
         }
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = ISO8601DateFormatter().date(from: trimmed) ?? withFraction.date(from: trimmed) {
-            self = .time(date)
-            return
-        }
-        return nil
+        guard let time = try? Timestamp.rfc3339(trimmed) else { return nil }
+        self = .time(time)
     }
 
     func includes(_ event: RecordedEvent) -> Bool {
         switch self {
-        case .time(let date): event.recordedAt <= date
+        case .time(let time): event.recordedAtMicroseconds <= time.microsecondsSinceEpoch
         case .version(let version): event.streamVersion <= version
         case .logPosition(let cursor): event.cursor <= cursor
         }

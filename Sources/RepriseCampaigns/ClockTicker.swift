@@ -28,7 +28,7 @@ public final class ClockTicker: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let moment = self.now()
                 let boundary = Self.floor(moment, to: self.interval)
@@ -45,7 +45,7 @@ public final class ClockTicker: Service {
 
     /// Appends the tick for `moment` (once, whoever else ticks it).
     public func tick(at moment: Date) async throws {
-        let tick = ClockTicked(at: try Timestamp(microsecondsSinceEpoch: Int64((moment.timeIntervalSince1970 * 1_000_000).rounded())))
+        let tick = ClockTicked(at: try Timestamp(atOrBefore: moment))
         let encoded = ClockTicked.encode(tick)
         let result = try await store.append(AppendRequest(
             commandID: tick.commandID,

@@ -21,12 +21,8 @@ public enum EventEnvelope {
             "commandId": .string(event.commandID),
             "recordedAt": .string(recordedAt),
             "logPosition": .string(event.cursor.description),
-            "hash": .string(hex(event.hash)),
-            "previousHash": event.previousHash.map { .string(hex($0)) } ?? .null,
+            "hash": .string(Hex.encode(event.hash)),
+            "previousHash": event.previousHash.map { .string(Hex.encode($0)) } ?? .null,
         ])
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }

@@ -43,9 +43,7 @@ public struct DeliveryReport: Hashable, Sendable, Codable {
             String(impressions), String(reachEstimate), String(clicks), String(conversions),
             String(spend.amountMinor), spend.currency.rawValue,
         ]
-        return SHA256.hash(data: Array(fields.joined(separator: "\n").utf8))
-            .map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }
-            .joined()
+        return Hex.encode(SHA256.hash(data: Array(fields.joined(separator: "\n").utf8)))
     }
 
     /// The counts must describe something that could have happened: nothing negative, and

@@ -1,4 +1,5 @@
 import Foundation
+import RepriseDomain
 
 /// How an event travels as a NATS message: the subject names its category and type, the
 /// payload is the event's data exactly as stored (the bytes the hash chain covers), and
@@ -59,11 +60,11 @@ public enum EventMessage {
             Header.commandID: percentEncoded(event.commandID),
             Header.recordedAt: String(event.recordedAtMicroseconds),
             Header.logPosition: event.cursor.description,
-            Header.hash: hex(event.hash),
+            Header.hash: Hex.encode(event.hash),
             Header.traceparent: traceparent(for: event),
         ]
         if let causation = event.metadata.causationID { headers[Header.causationID] = causation.lowercasedText }
-        if let previous = event.previousHash { headers[Header.previousHash] = hex(previous) }
+        if let previous = event.previousHash { headers[Header.previousHash] = Hex.encode(previous) }
         return headers
     }
 
@@ -88,7 +89,7 @@ public enum EventMessage {
             return value
         }
         func bytes(_ name: String, _ text: String) throws(EventMessageError) -> [UInt8] {
-            guard let value = unhex(text) else { throw EventMessageError(code: .malformedHeader, message: "message \(streamSequence): \(name) is not hex") }
+            guard let value = Hex.decode(text) else { throw EventMessageError(code: .malformedHeader, message: "message \(streamSequence): \(name) is not hex") }
             return value
         }
 
@@ -164,40 +165,6 @@ public enum EventMessage {
             throw EventMessageError(code: .malformedHeader, message: "\(header) is not UTF-8")
         }
         return decoded
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func unhex(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(chars.count / 2)
-        var index = 0
-        while index < chars.count {
-            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
-    }
-
-    private static func nibble(_ char: UInt8) -> UInt8? {
-        switch char {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): char - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): char - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RepriseDomain
 
 /// A stream's name, such as `campaign-c42`.
 public struct StreamID: Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
@@ -171,7 +172,7 @@ public struct RecordedEvent: Sendable, Equatable {
         self.hash = hash
     }
 
-    public var recordedAt: Date { Date(timeIntervalSince1970: Double(recordedAtMicroseconds) / 1_000_000) }
+    public var recordedAt: Date { Timestamp.date(microsecondsSinceEpoch: recordedAtMicroseconds) }
 }
 
 /// One page of the log and where the next one starts.

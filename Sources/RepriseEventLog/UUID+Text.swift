@@ -1,21 +1,13 @@
 import Foundation
+import RepriseDomain
 
 extension UUID {
     /// The lowercase canonical text, as PostgreSQL prints a uuid and the hash chain covers it.
-    /// Written by hand: `uuidString` formats through `printf`, which showed in profiles.
+    /// Not `uuidString`: that formats through `printf`, which showed in profiles.
     public var lowercasedText: String {
-        let digits = Self.hexDigits
-        var text = [UInt8]()
-        text.reserveCapacity(36)
         let u = uuid
         let bytes = [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15]
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return Hex.encode(bytes[0..<4]) + "-" + Hex.encode(bytes[4..<6]) + "-" + Hex.encode(bytes[6..<8])
+            + "-" + Hex.encode(bytes[8..<10]) + "-" + Hex.encode(bytes[10..<16])
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import RepriseDomain
 import RepriseEventLog
 
 /// The event log in PostgreSQL: `EventStore` over the tables and the `reprise_append_batch`
@@ -253,7 +254,7 @@ private struct StoredAppendOutcome: Decodable {
                 AppendResult.Stream(streamID: StreamID($0.streamId), previousVersion: $0.previousVersion, version: $0.version)
             },
             eventCount: eventCount ?? 0,
-            recordedAt: Date(timeIntervalSince1970: Double(recordedAtMicroseconds ?? 0) / 1_000_000),
+            recordedAt: Timestamp.date(microsecondsSinceEpoch: recordedAtMicroseconds ?? 0),
             isDuplicate: status == "duplicate"
         ))
     }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RepriseDomain
 
 /// One numbered SQL file from `migrations/`, e.g. `0001_event_store.sql`.
 public struct Migration: Sendable, Equatable {
@@ -16,10 +17,7 @@ public struct Migration: Sendable, Equatable {
         self.name = name
         self.fileName = fileName
         self.sql = sql
-        self.checksum = SHA256.hash(data: Data(sql.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        self.checksum = Hex.encode(SHA256.hash(data: Data(sql.utf8)))
     }
 
     /// Reads every `NNNN_name.sql` in `directory`, sorted by version.

@@ -121,7 +121,7 @@ public struct PlatformConfiguration: Sendable {
         var configuration = PlatformConfiguration(
             components: components,
             postgres: PostgresConfiguration(url: resolver.resolve(Settings.postgresURL, flag: flags.postgresURL).value),
-            postgresPoolSize: try resolver.resolveInt(Settings.postgresPoolSize, flag: flags.postgresPoolSize, range: 1...1_000),
+            postgresPoolSize: try resolver.integer(Settings.postgresPoolSize, flag: flags.postgresPoolSize, in: 1...1_000),
             natsURL: resolver.resolve(Settings.natsURL, flag: flags.natsURL).value,
             relay: RelayConfiguration(streamName: stream, subjectPrefix: prefix),
             projectors: ProjectorConfiguration(streamName: stream, subjectPrefix: prefix),
@@ -131,7 +131,7 @@ public struct PlatformConfiguration: Sendable {
             ),
             api: APIConfiguration(
                 host: resolver.resolve(Settings.httpHost, flag: flags.httpHost).value,
-                port: try resolver.resolveInt(Settings.httpPort, flag: flags.httpPort, range: 0...65_535)
+                port: try resolver.integer(Settings.httpPort, flag: flags.httpPort, in: 0...65_535)
             )
         )
         if components.contains(.api) {

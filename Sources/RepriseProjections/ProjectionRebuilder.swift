@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import Postgres
+import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
 import RepriseProjectionCore
@@ -199,7 +200,7 @@ public struct ProjectionRebuilder<P: Projection>: Sendable {
             hasher.update(data: Array(row.utf8))
             hasher.update(data: [0x0A])
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 }
 

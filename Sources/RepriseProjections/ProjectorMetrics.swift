@@ -9,7 +9,7 @@ public struct ProjectorMetrics: Sendable {
     }
 
     private func name(_ metric: String, _ unit: String?, _ help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "reprise", subsystem: "projector", metricName: metric, unitName: unit, helpText: help)
+        MetricNameDescriptor(namespace: "reprise", subsystem: "projector", metricName: metric, unitName: unit ?? "", helpText: help)
     }
 
     func applied(_ projection: String, count: Int) {

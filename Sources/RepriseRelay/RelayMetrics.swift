@@ -10,7 +10,7 @@ public struct RelayMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry) {
         func name(_ metric: String, _ unit: String? = nil, _ help: String) -> MetricNameDescriptor {
-            MetricNameDescriptor(namespace: "reprise", subsystem: "relay", metricName: metric, unitName: unit, helpText: help)
+            MetricNameDescriptor(namespace: "reprise", subsystem: "relay", metricName: metric, unitName: unit ?? "", helpText: help)
         }
         published = registry.makeCounter(descriptor: name("published", "total", "Events published to JetStream."))
         republished = registry.makeCounter(

@@ -64,14 +64,16 @@ public struct SettingsResolver: Sendable {
         return ResolvedSetting(setting: setting, value: setting.defaultValue, source: .default)
     }
 
-    public func resolveInt(_ setting: Setting, flag: String?, range: ClosedRange<Int>) throws(SettingError) -> Int {
+    /// The setting as a whole number in `range`; anything else is an error that names where
+    /// the value came from (`--http-port`, `REPRISE_HTTP_PORT` or the default).
+    public func integer(_ setting: Setting, flag: String?, in range: ClosedRange<Int>) throws(SettingError) -> Int {
         let resolved = resolve(setting, flag: flag)
-        guard let number = Int(resolved.value), range.contains(number) else {
+        guard let value = Int(resolved.value), range.contains(value) else {
             throw SettingError(
                 code: .invalidValue, setting: setting, source: resolved.source,
-                reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(resolved.value)'"
+                reason: "'\(resolved.value)' is not a whole number from \(range.lowerBound) to \(range.upperBound)"
             )
         }
-        return number
+        return value
     }
 }

@@ -171,7 +171,7 @@ struct OpenAPIContract: Sendable {
     static func load() throws -> OpenAPIContract {
         let url = URL(fileURLWithPath: MigratedDatabase.repositoryMigrations).deletingLastPathComponent()
             .appendingPathComponent("schemas/openapi.yaml")
-        let document = try YAMLSubsetReader.parse(try String(contentsOf: url, encoding: .utf8))
+        let document = try JSONValue(yaml: try String(contentsOf: url, encoding: .utf8))
         return OpenAPIContract(document: document, schemas: try JSONSchemaValidator(document: document, schemasAt: "#/components/schemas"))
     }
 

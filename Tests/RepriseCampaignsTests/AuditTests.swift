@@ -26,23 +26,25 @@ struct AuditTests {
             #expect(draft.campaign.status == .draft)
             #expect(draft.version == 2)
 
-            let atActivation = try #require(try await audit.state(of: "cmp-1", at: .time(history[2].recorded.recordedAt)))
+            let atActivation = try #require(try await audit.state(of: "cmp-1", at: .time(try Timestamp(atOrBefore: history[2].recorded.recordedAt))))
             #expect(atActivation.campaign.status == .active)
 
             let byPosition = try #require(try await audit.state(of: "cmp-1", at: .logPosition(history[0].recorded.cursor)))
             #expect(byPosition.version == 1)
 
-            let before = try await audit.state(of: "cmp-1", at: .time(history[0].recorded.recordedAt.addingTimeInterval(-1)))
+            let before = try await audit.state(of: "cmp-1", at: .time(try Timestamp(atOrBefore: history[0].recorded.recordedAt.addingTimeInterval(-1))))
             #expect(before == nil)
         }
     }
 
-    @Test func momentsParseFromText() {
+    @Test func momentsParseFromText() throws {
         #expect(AuditMoment(parsing: "v12") == .version(12))
         #expect(AuditMoment(parsing: "7") == .version(7))
         #expect(AuditMoment(parsing: "881:42") == .logPosition(LogCursor(transactionID: 881, position: 42)))
-        #expect(AuditMoment(parsing: "2026-11-21T10:00:00Z") == .time(Date(timeIntervalSince1970: 1_795_255_200)))
-        #expect(AuditMoment(parsing: "2026-11-21T10:00:00.250Z") == .time(Date(timeIntervalSince1970: 1_795_255_200.25)))
+        #expect(AuditMoment(parsing: "2026-11-21T10:00:00Z") == .time(try Timestamp(microsecondsSinceEpoch: 1_795_255_200_000_000)))
+        #expect(AuditMoment(parsing: "2026-11-21T10:00:00.250Z") == .time(try Timestamp(microsecondsSinceEpoch: 1_795_255_200_250_000)))
+        #expect(AuditMoment(parsing: "2026-11-21T11:00:00+01:00") == .time(try Timestamp(microsecondsSinceEpoch: 1_795_255_200_000_000)))
+        #expect(AuditMoment(parsing: "2026-11-21 10:00:00") == nil)
         #expect(AuditMoment(parsing: "yesterday") == nil)
     }
 

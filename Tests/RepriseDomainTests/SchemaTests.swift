@@ -50,7 +50,7 @@ import Testing
         var previousHash: JSONValue = .null
         for (index, event) in try Scenario.fullLifecycle().events.enumerated() {
             let stored = EventCodec.encode(event)
-            let hash = SHA256.hash(data: stored.data).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            let hash = Hex.encode(SHA256.hash(data: stored.data))
             let envelope: JSONValue = .object([
                 "eventId": .string("01937c4e-8a2b-7c3d-9e4f-\(String(format: "%012x", index))"),
                 "streamId": .string(Campaign.streamID(for: event.campaignID)),

@@ -171,7 +171,7 @@ final class CommandLoad: Sendable {
             let moment = Self.firstTick.addingTimeInterval(Double(minute) * 60)
             minute += 1
             try await retrying("tick") { try await ticker.tick(at: moment) }
-            let id = ClockTicked(at: try Timestamp(microsecondsSinceEpoch: Int64((moment.timeIntervalSince1970 * 1_000_000).rounded()))).commandID
+            let id = ClockTicked(at: try Timestamp(atOrBefore: moment)).commandID
             state.withLock {
                 $0.report.accepted[id] = .some(nil)
                 $0.report.ticks += 1

@@ -42,7 +42,7 @@ struct RelayTests {
             // Postgres has numbered events the stream never got (a relay killed after
             // numbering), and the stream has the first few (killed mid-batch).
             let numbered = try await EventSequence.assignNext(limit: 20, on: harness.pool)
-            try await harness.jetStream.createStream(harness.configuration.streamConfiguration)
+            _ = try await harness.jetStream.createStream(harness.configuration.streamConfiguration)
             for event in numbered.prefix(7) {
                 _ = try await harness.jetStream.publish(
                     subject: EventMessage.subject(forType: event.event.type, prefix: harness.configuration.subjectPrefix),
@@ -100,7 +100,7 @@ struct RelayTests {
     @Test("a stream ahead of Postgres stops the relay with a clear error")
     func streamAheadIsFatal() async throws {
         try await PipelineHarness.with { harness in
-            try await harness.jetStream.createStream(harness.configuration.streamConfiguration)
+            _ = try await harness.jetStream.createStream(harness.configuration.streamConfiguration)
             _ = try await harness.jetStream.publish(
                 subject: harness.configuration.subjectPrefix + ".test.happened", payload: Array("{}".utf8)
             )

@@ -80,7 +80,7 @@ struct ScoresProjectionTests {
             // Booked and active, but the flight has not started by log time: no scores.
             try await Booking.book(handler)
             // Half the flight left with all of the budget: u = 2, score 2/3.
-            try await ticker.tick(at: Date(timeIntervalSince1970: try Timestamp("2026-12-16T00:00:00Z").seconds))
+            try await ticker.tick(at: Timestamp("2026-12-16T00:00:00Z").date)
             try await waitFor(bucket, "SE.home.trk-1", scoreMicros: 666_667)
             try await waitFor(bucket, "NO.home.trk-1", scoreMicros: 666_667)
             let value = try #require(try await bucket.get(key: "SE.home.trk-1")?.value)
@@ -149,8 +149,4 @@ struct ScoresProjectionTests {
             try await Task.sleep(for: .milliseconds(20))
         }
     }
-}
-
-private extension Timestamp {
-    var seconds: Double { Double(microsecondsSinceEpoch) / 1_000_000 }
 }

@@ -33,17 +33,23 @@ import Testing
     }
 
     @Test func integersAreValidatedWithTheirOrigin() throws {
-        let resolver = SettingsResolver(environment: ["REPRISE_POSTGRES_POOL_SIZE": "lots"])
-        #expect(throws: SettingError.self) {
-            _ = try resolver.resolveInt(Settings.postgresPoolSize, flag: nil, range: 1...512)
+        let resolver = SettingsResolver(environment: ["REPRISE_POSTGRES_POOL_SIZE": "lots", "REPRISE_HTTP_PORT": "70000"])
+        let notANumber = #expect(throws: SettingError.self) {
+            try resolver.integer(Settings.postgresPoolSize, flag: nil, in: 1...1_000)
         }
-        do {
-            _ = try resolver.resolveInt(Settings.postgresPoolSize, flag: nil, range: 1...512)
-        } catch {
-            #expect(error.description.contains("REPRISE_POSTGRES_POOL_SIZE"))
-            #expect(error.description.contains("lots"))
-        }
-        #expect(try resolver.resolveInt(Settings.postgresPoolSize, flag: "32", range: 1...512) == 32)
+        #expect(notANumber?.code == .invalidValue)
+        #expect(notANumber?.source == .environment)
+        #expect(notANumber?.description == "invalid postgres.pool-size from REPRISE_POSTGRES_POOL_SIZE: 'lots' is not a whole number from 1 to 1000")
+
+        let outOfRange = #expect(throws: SettingError.self) { try resolver.integer(Settings.httpPort, flag: nil, in: 0...65_535) }
+        #expect(outOfRange?.description == "invalid http.port from REPRISE_HTTP_PORT: '70000' is not a whole number from 0 to 65535")
+        let badFlag = #expect(throws: SettingError.self) { try resolver.integer(Settings.httpPort, flag: "-1", in: 0...65_535) }
+        #expect(badFlag?.source == .flag)
+        #expect(badFlag?.description.hasPrefix("invalid http.port from --http-port:") == true)
+
+        #expect(try resolver.integer(Settings.postgresPoolSize, flag: "32", in: 1...1_000) == 32)
+        #expect(try resolver.integer(Settings.httpPort, flag: "0", in: 0...65_535) == 0)
+        #expect(try SettingsResolver(environment: [:]).integer(Settings.httpPort, flag: nil, in: 0...65_535) == 8080)
     }
 
     @Test func secretsAreRedacted() {
