@@ -1,4 +1,5 @@
 import Foundation
+import RepriseDomain
 import Synchronization
 
 /// The event log in memory: `EventStore` for tests and tools that need no database.
@@ -37,7 +38,12 @@ public final class InMemoryEventStore: EventStore {
     @discardableResult
     public func append(_ request: AppendRequest) async throws(EventStoreError) -> AppendResult {
         let streams = try request.validatedStreams()
-        let recordedAtMicroseconds = Int64((now().timeIntervalSince1970 * 1_000_000).rounded())
+        let recordedAtMicroseconds: Int64
+        do {
+            recordedAtMicroseconds = try Timestamp(atOrBefore: now()).microsecondsSinceEpoch
+        } catch {
+            throw EventStoreError(code: .unavailable, message: "the store's clock is outside the years 0001 to 9999: \(error)")
+        }
         return try state.withLock { state throws(EventStoreError) in
             if var first = state.commands[request.commandID] {
                 first.isDuplicate = true
@@ -90,7 +96,7 @@ public final class InMemoryEventStore: EventStore {
             state.eventIDs.formUnion(newIDs)
             let result = AppendResult(
                 streams: results, eventCount: newIDs.count,
-                recordedAt: Date(timeIntervalSince1970: Double(recordedAtMicroseconds) / 1_000_000), isDuplicate: false
+                recordedAt: Timestamp.date(microsecondsSinceEpoch: recordedAtMicroseconds), isDuplicate: false
             )
             state.commands[request.commandID] = result
             return result

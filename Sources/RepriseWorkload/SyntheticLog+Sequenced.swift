@@ -1,4 +1,5 @@
 import Foundation
+import RepriseDomain
 import RepriseEventLog
 import Synchronization
 
@@ -13,7 +14,7 @@ extension SyntheticLog {
         var appended = 0
         while appended < count {
             let next = log.next()
-            moment.withLock { $0 = Date(timeIntervalSince1970: Double(next.recordedAt.microsecondsSinceEpoch) / 1_000_000) }
+            moment.withLock { $0 = next.recordedAt.date }
             appended += try await store.append(next.request).eventCount
         }
         var events: [SequencedEvent] = []
