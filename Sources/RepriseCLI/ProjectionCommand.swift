@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Postgres
 import ReprisePlatform
+import RepriseSettings
 import RepriseProjectionCore
 import RepriseProjections
 
@@ -20,21 +21,33 @@ struct ProjectionCommand: AsyncParsableCommand {
     /// Runs `body` on a rebuilder of the projection called `name`. Rebuilt models equal
     /// the live ones, and the live projector publishes what changes, so nothing publishes here.
     static func withRebuilder<R: Sendable>(
-        _ name: String, options: ResolvedOptions, logger: Logger,
+        _ name: String, options: ResolvedOptions, logger: Logger, showProgress: Bool = false,
         _ body: (any ProjectionRebuilding) async throws -> R
     ) async throws -> R {
+        let residentRows = try SettingsResolver(environment: ProcessInfo.processInfo.environment)
+            .integer(Settings.rebuildResidentRows, flag: nil, in: 1_000...100_000_000)
+        let line = showProgress ? ProgressLine(label: "rebuild \(name)") : nil
+        var progress: (@Sendable (RebuildProgress) -> Void)?
+        if let line { progress = { @Sendable in line.show($0) } }
         guard let projection = Platform.projections.first(where: { $0.name == name }) else {
             throw CLIFailure("no projection named '\(name)'; known: \(names.joined(separator: ", "))")
         }
         return try await PostgresConnectionPool.withPool(
             configuration: PostgresConfiguration(url: options.postgresURL.value), maxConnections: 4, logger: logger
         ) { pool in
-            try await body(rebuilder(of: projection, pool: pool, logger: logger))
+            let result = try await body(rebuilder(
+                of: projection, pool: pool, residentRows: residentRows, progress: progress, logger: logger
+            ))
+            line?.finish()
+            return result
         }
     }
 
-    private static func rebuilder(of projection: some Projection, pool: PostgresConnectionPool, logger: Logger) -> any ProjectionRebuilding {
-        ProjectionRebuilder(projection: projection, pool: pool, logger: logger)
+    private static func rebuilder(
+        of projection: some Projection, pool: PostgresConnectionPool, residentRows: Int,
+        progress: (@Sendable (RebuildProgress) -> Void)?, logger: Logger
+    ) -> any ProjectionRebuilding {
+        ProjectionRebuilder(projection: projection, pool: pool, maxResidentRows: residentRows, progress: progress, logger: logger)
     }
 }
 
@@ -51,7 +64,9 @@ struct ProjectionRebuildCommand: AsyncParsableCommand {
         let options = try common.resolve()
         let logger = options.makeLogger(label: "reprise.projection")
         let started = ContinuousClock.now
-        let report = try await ProjectionCommand.withRebuilder(name, options: options, logger: logger) { try await $0.rebuild() }
+        let report = try await ProjectionCommand.withRebuilder(name, options: options, logger: logger, showProgress: true) {
+            try await $0.rebuild()
+        }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         print("""
             rebuilt \(name): generation \(report.previousGeneration) → \(report.generation), \

@@ -67,8 +67,14 @@ public enum Settings {
         help: "Score changes are republished on <prefix>.<market>.<surface>.<track>."
     )
 
+    public static let rebuildResidentRows = Setting(
+        key: "projections.rebuild-resident-rows",
+        defaultValue: "200000",
+        help: "Most model rows a rebuild holds in memory; past it the rebuild writes them out and forgets them."
+    )
+
     public static let all: [Setting] = [
         postgresURL, postgresPoolSize, natsURL, migrationsDirectory, logLevel, httpHost, httpPort, apiKeysFile,
-        eventsStream, eventsSubjectPrefix, scoresBucket, scoresSubjectPrefix,
+        eventsStream, eventsSubjectPrefix, scoresBucket, scoresSubjectPrefix, rebuildResidentRows,
     ]
 }
