@@ -177,7 +177,7 @@ let package = Package(
                 "Postgres", "NATS", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
                 "RepriseDomain", "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseScoring",
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                "RepriseCampaigns", "RepriseAPI", "ReprisePlatform",
+                "RepriseCampaigns", "RepriseAPI", "ReprisePlatform", "RepriseProjectionCore", "RepriseWorkload",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -29,8 +29,8 @@ extension PipelineBenchmarks {
     /// delivery reports changes its score (no ticker runs). The next put of campaign i's
     /// key after a report to it was sent is that report's; with the campaigns visited
     /// round-robin, a campaign gets a report only every `campaigns / rate` seconds.
-    func endToEndLatency() async throws -> [BenchResult] {
-        let plan = try EndToEndPlan(options: options)
+    func endToEndLatency(rate: Int) async throws -> [BenchResult] {
+        let plan = try EndToEndPlan(options: options, rate: rate)
         return try await MigratedScratch.with(options.postgresURL, migrations: options.migrationsDirectory, logger: logger) { pool, url in
             let store = PostgresEventStore(pool: pool, logger: logger)
             let booked = try await CampaignLog.bookLive(store, plan: plan)
@@ -164,10 +164,10 @@ struct EndToEndPlan: Sendable {
     static let budgetMinor: Int64 = 100_000_000
     static let spendMinor: Int64 = 100_000
 
-    init(options: PipelineBenchmarks.Options) throws {
-        rate = max(1, options.endToEndRate)
+    init(options: PipelineBenchmarks.Options, rate: Int) throws {
+        self.rate = max(1, rate)
         // At least two seconds between two reports to one campaign.
-        campaigns = max(2 * rate, options.count(2_000))
+        campaigns = max(2 * self.rate, options.count(2_000))
         seconds = max(4, 15 * options.scale)
         warmUpSeconds = min(3, seconds / 5)
         // Half over, half to go: every score starts near 2/3. Whole seconds, as the API writes them.

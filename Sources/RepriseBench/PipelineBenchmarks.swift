@@ -22,15 +22,16 @@ public struct PipelineBenchmarks: Sendable {
         public var natsURL: String
         public var migrationsDirectory: String
         public var scale: Double
-        /// Delivery reports per second of the end-to-end figure, sent on schedule whatever the latency.
-        public var endToEndRate: Int
+        /// Delivery reports per second of the end-to-end figures, each sent on schedule
+        /// whatever the latency: one figure per rate.
+        public var endToEndRates: [Int]
 
-        public init(postgresURL: String, natsURL: String, migrationsDirectory: String, scale: Double = 1, endToEndRate: Int = 500) {
+        public init(postgresURL: String, natsURL: String, migrationsDirectory: String, scale: Double = 1, endToEndRates: [Int] = [500, 1_000]) {
             self.postgresURL = postgresURL
             self.natsURL = natsURL
             self.migrationsDirectory = migrationsDirectory
             self.scale = scale
-            self.endToEndRate = endToEndRate
+            self.endToEndRates = endToEndRates
         }
 
         func count(_ base: Int) -> Int { scaledCount(base, by: scale) }
@@ -39,6 +40,7 @@ public struct PipelineBenchmarks: Sendable {
     public enum Name {
         public static let relay = "relay: number and publish the log"
         public static let rebuild = "rebuild scores from the log"
+        public static func liveApply(_ projection: String) -> String { "live apply: \(projection) projector, from the stream" }
         public static func endToEnd(_ rate: Int) -> String { "e2e: report 2xx -> score in KV watch, \(rate)/s" }
         public static let endToEndBeforePublish = "e2e part: report 2xx -> relay published"
         public static let endToEndCommand = "e2e part: report sent -> 2xx"
@@ -69,7 +71,10 @@ public struct PipelineBenchmarks: Sendable {
             let rebuild = try await rebuildSpeed(pool: pool, baseline: baseline(DriverBenchmarks.Name.keysetRead))
             return [relay, rebuild]
         }
-        return raw + results + (try await endToEndLatency())
+        let live = try await liveApply(events: options.count(200_000), baseline: baseline(DriverBenchmarks.Name.pullConsume))
+        var endToEnd: [BenchResult] = []
+        for rate in options.endToEndRates { endToEnd += try await endToEndLatency(rate: rate) }
+        return raw + results + live + endToEnd
     }
 
     /// From an unpublished log of `events` events to all of them acked in a fresh stream,

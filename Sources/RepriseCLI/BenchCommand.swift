@@ -136,8 +136,8 @@ struct BenchPipelineCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var bench: BenchOptions
 
-    @Option(name: .customLong("e2e-rate"), help: "Delivery reports per second for the end-to-end latency")
-    var endToEndRate: Int = 500
+    @Option(name: .customLong("e2e-rates"), help: "Delivery reports per second for the end-to-end latency, one figure each")
+    var endToEndRates = "500,1000"
 
     @Option(name: .customLong("migrations-dir"), help: "Folder of NNNN_name.sql files [env: REPRISE_MIGRATIONS_DIR]")
     var migrationsDirectory: String?
@@ -146,14 +146,15 @@ struct BenchPipelineCommand: AsyncParsableCommand {
         let options = try common.resolve()
         let directory = SettingsResolver(environment: ProcessInfo.processInfo.environment)
             .resolve(Settings.migrationsDirectory, flag: migrationsDirectory).value
+        let rates = endToEndRates.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !rates.isEmpty, rates.allSatisfy({ $0 > 0 }) else { throw CLIFailure("--e2e-rates must list positive rates, such as 500,1000") }
         let benchmarks = PipelineBenchmarks(
             options: .init(
                 postgresURL: options.postgresURL.value, natsURL: options.natsURL.value, migrationsDirectory: directory,
-                scale: bench.scale, endToEndRate: endToEndRate
+                scale: bench.scale, endToEndRates: rates
             ),
             logger: options.makeLogger(label: "reprise.bench")
         )
-        guard endToEndRate > 0 else { throw CLIFailure("--e2e-rate must be positive") }
         try bench.print(BenchReport(benchmark: "pipeline", results: try await benchmarks.run()))
     }
 }

@@ -38,6 +38,15 @@ public final class PostgresEventStore: EventStore {
         try await batcher.submit(try AppendCall(request))
     }
 
+    /// Appends `requests` in one round trip and in this order, each all or nothing on its
+    /// own: for imports and benchmarks that must keep the order of commands across streams
+    /// (concurrent `append`s are group-committed in whatever order they arrive).
+    public func appendInOrder(_ requests: [AppendRequest]) async throws(EventStoreError) -> [Result<AppendResult, EventStoreError>] {
+        var calls: [AppendCall] = []
+        for request in requests { calls.append(try AppendCall(request)) }
+        return try await Self.execute(calls, on: pool)
+    }
+
     /// Runs one `reprise_append_batch` call and returns each command's outcome, in order.
     private static func execute(
         _ calls: [AppendCall], on pool: PostgresConnectionPool

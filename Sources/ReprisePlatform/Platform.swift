@@ -96,7 +96,7 @@ public struct Platform: Sendable {
                     publisher = scores
                     // Who publishes a projection's changes to outside subscribers, by projection.
                     let publishers: [String: any ProjectionPublisher] = [PromotionScoresProjection().name: scores]
-                    for projection in projections {
+                    for projection in projections where configuration.projections?.contains(projection.name) ?? true {
                         services.append(projector(
                             projection, publisher: publishers[projection.name], pool: pool, jetStream: jetStream,
                             configuration: configuration, registry: registry, logger: logger

@@ -43,6 +43,8 @@ public struct PlatformConfiguration: Sendable {
     public var natsClientName: String
     public var relay: RelayConfiguration
     public var projectors: ProjectorConfiguration
+    /// Which projections the projectors keep, by name; nil: every one (`Platform.projections`).
+    public var projections: Set<String>?
     public var scores: ScorePublisher.Configuration
     public var api: APIConfiguration
     public var keyring: APIKeyring
@@ -77,6 +79,7 @@ public struct PlatformConfiguration: Sendable {
         self.natsClientName = natsClientName
         self.relay = relay
         self.projectors = projectors
+        self.projections = nil
         self.scores = scores
         self.api = api
         self.keyring = keyring

@@ -196,8 +196,11 @@ public final class ProjectorService<P: Projection>: Service {
             try await publisher.publish(keys, generation: generation, on: pool)
             return false
         } catch {
-            // The model is committed; publish everything again once it works.
-            logger.warning("Publishing changes failed; will publish the whole model again", metadata: ["error": "\(error)"])
+            // The model is committed; publish everything again once it works (or, if this
+            // projector is stopping, when it next starts).
+            if !Task.isCancelled {
+                logger.warning("Publishing changes failed; will publish the whole model again", metadata: ["error": "\(error)"])
+            }
             return true
         }
     }
