@@ -80,7 +80,7 @@ struct ScoresProjectionTests {
             // Booked and active, but the flight has not started by log time: no scores.
             try await Booking.book(handler)
             // Half the flight left with all of the budget: u = 2, score 2/3.
-            try await ticker.tick(at: Date(timeIntervalSince1970: try Timestamp("2026-12-16T00:00:00Z").seconds))
+            try await ticker.tick(at: Date(timeIntervalSince1970: Timestamp("2026-12-16T00:00:00Z").seconds))
             try await waitFor(bucket, "SE.home.trk-1", scoreMicros: 666_667)
             try await waitFor(bucket, "NO.home.trk-1", scoreMicros: 666_667)
             let value = try #require(try await bucket.get(key: "SE.home.trk-1")?.value)
