@@ -29,6 +29,9 @@ enum PrivateServers {
     static func restartPostgres() async throws { try await services("restart-postgres") }
     /// SIGTERM, then a start on the same JetStream store.
     static func restartNATS() async throws { try await services("restart-nats") }
+    /// SIGKILL (no flush: JetStream writes not yet on disk are lost), then a start on the
+    /// same store.
+    static func killNATS() async throws { try await services("kill-nats") }
 
     /// Runs `ops/services.sh <command>` with the private ports and run directory.
     private static func services(_ command: String) async throws {
