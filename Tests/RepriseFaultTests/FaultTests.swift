@@ -94,8 +94,21 @@ struct FaultTests {
         }
     }
 
-    @Test("kill -9 of nats-server under load, losing its unsynced tail: stream, model and bucket converge")
+    @Test("kill -9 of nats-server under load: relay, projector and publisher reconnect and converge")
     func natsKilled() async throws {
+        try await natsKilled(description: "nats-server killed") { _ in try await PrivateServers.killNATS() }
+    }
+
+    @Test("kill -9 of nats-server under load, losing its unsynced tail: stream, model and bucket converge")
+    func natsKilledLosingTail() async throws {
+        try await natsKilled(description: "nats-server killed, tail lost") { rig in
+            try await PrivateServers.killNATSLosingTail(of: [rig.streamName, "KV_" + rig.bucketName], bytes: 4096)
+        }
+    }
+
+    /// Kills nats-server while the relay publishes, the projector consumes and the publisher
+    /// writes scores, all at once; reports how far the stream and the bucket went back.
+    private func natsKilled(description: String, kill: (FaultRig) async throws -> Void) async throws {
         try await FaultRig.with { rig in
             try await rig.relay.start()
             try await rig.projector.start()
@@ -104,12 +117,10 @@ struct FaultTests {
             var tail = (beforeKill: UInt64(0), afterRestart: UInt64(0))
             var bucketRevision = (beforeKill: UInt64(0), afterRestart: UInt64(0))
             let report = try await load.running {
-                // Killed while the relay publishes, the projector consumes and the
-                // publisher writes scores, all at once.
                 try await waitUntil("the projector applied 300 events") { try await rig.checkpoint() >= 300 }
                 tail.beforeKill = try await rig.streamTail()
                 bucketRevision.beforeKill = try await rig.bucketRevision()
-                try await PrivateServers.killNATS()
+                try await kill(rig)
                 // What survived, read as soon as this process has reconnected.
                 try await waitUntil("nats-server answers again") {
                     tail.afterRestart = try await rig.streamTail()
@@ -120,6 +131,7 @@ struct FaultTests {
             }
             let events = try await rig.waitForConvergence()
             rig.logger.notice("nats-server killed", metadata: [
+                "scenario": "\(description)",
                 "stream.tail.before_kill": "\(tail.beforeKill)", "stream.tail.after_restart": "\(tail.afterRestart)",
                 "bucket.revision.before_kill": "\(bucketRevision.beforeKill)",
                 "bucket.revision.after_restart": "\(bucketRevision.afterRestart)",
