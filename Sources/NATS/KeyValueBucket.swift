@@ -1,4 +1,5 @@
 internal import CNATS
+import Synchronization
 
 /// A key-value bucket: get, put, compare-and-set, delete and watch keys.
 ///
@@ -6,7 +7,11 @@ internal import CNATS
 public final class KeyValueBucket: Sendable {
     public let bucket: String
     private let handle: KeyValueHandle
-    private let connection: NATSConnection
+    let connection: NATSConnection
+    /// Idle JetStream contexts for `write(_:timeout:)`: each batch takes one of its own, so
+    /// that waiting for its acks never waits for (or takes the results of) another batch's
+    /// or another user's async publishes, such as the relay's on the shared context.
+    let batchContexts = Mutex<[JetStreamHandle]>([])
 
     init(bucket: String, handle: KeyValueHandle, connection: NATSConnection) {
         self.bucket = bucket

@@ -105,6 +105,11 @@ struct FaultRig: Sendable {
 
     func streamTail() async throws -> UInt64 { try await PipelineHarness.streamTail(of: streamName, on: jetStream) }
 
+    /// The score bucket's last revision: the sequence of its stream's last message.
+    func bucketRevision() async throws -> UInt64 {
+        try await PipelineHarness.streamTail(of: "KV_" + bucketName, on: jetStream)
+    }
+
     func checkpoint() async throws -> UInt64 {
         try await ProjectionReader.checkpoint(of: PromotionScoresProjection(), on: pool) ?? 0
     }

@@ -29,6 +29,40 @@ enum PrivateServers {
     static func restartPostgres() async throws { try await services("restart-postgres") }
     /// SIGTERM, then a start on the same JetStream store.
     static func restartNATS() async throws { try await services("restart-nats") }
+    /// SIGKILL (no flush: JetStream writes not yet on disk are lost), then a start on the
+    /// same store.
+    static func killNATS() async throws { try await services("kill-nats") }
+
+    /// SIGKILL, then the last `bytes` of the newest message block of each of `streams` are
+    /// cut off, as if the machine had died before they reached the disk, then a start on
+    /// what is left. nats-server 2.9 writes each message to the file before acking it, so
+    /// a SIGKILL alone loses nothing; this is the crash that loses acked messages.
+    static func killNATSLosingTail(of streams: [String], bytes: Int) async throws {
+        let pidFile = runDirectory.appendingPathComponent("nats.pid")
+        guard let text = try? String(contentsOf: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw FaultTestFailure("no nats-server pid in \(pidFile.path)")
+        }
+        kill(pid, SIGKILL)
+        try await waitUntil("nats-server is gone", every: .milliseconds(10)) { kill(pid, 0) != 0 }
+        let accounts = runDirectory.appendingPathComponent("nats/jetstream")
+        let files = FileManager.default
+        for account in try files.contentsOfDirectory(atPath: accounts.path) {
+            for stream in streams {
+                let messages = accounts.appendingPathComponent("\(account)/streams/\(stream)/msgs")
+                guard let names = try? files.contentsOfDirectory(atPath: messages.path) else { continue }
+                let blocks = names.filter { $0.hasSuffix(".blk") }.compactMap { Int($0.dropLast(4)) }
+                guard let last = blocks.max() else { continue }
+                let block = messages.appendingPathComponent("\(last).blk")
+                let size = (try files.attributesOfItem(atPath: block.path)[.size] as? NSNumber)?.intValue ?? 0
+                let handle = try FileHandle(forWritingTo: block)
+                try handle.truncate(atOffset: UInt64(max(0, size - bytes)))
+                try handle.close()
+                // The block's index describes what is gone; the server rebuilds it from the block.
+                try? files.removeItem(at: messages.appendingPathComponent("\(last).idx"))
+            }
+        }
+        try await start()
+    }
 
     /// Runs `ops/services.sh <command>` with the private ports and run directory.
     private static func services(_ command: String) async throws {
