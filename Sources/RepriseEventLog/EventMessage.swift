@@ -70,7 +70,13 @@ public enum EventMessage {
     /// The subject that matches every event.
     public static func allEvents(prefix: String = defaultSubjectPrefix) -> String { prefix + ".>" }
 
-    public static func messageID(of sequenced: SequencedEvent) -> String { sequenced.event.eventID.lowercasedText }
+    /// The event id, lowercase: the message's `Nats-Msg-Id`.
+    public static func messageID(of sequenced: SequencedEvent) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        appendUUID(sequenced.event.eventID, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// The headers of the message for `sequenced` in the order they are set, without
     /// `Nats-Msg-Id` and `Nats-Expected-Last-Sequence` (the publisher sets those).
@@ -281,21 +287,29 @@ public enum EventMessage {
         var out = [UInt8]()
         out.reserveCapacity(55)
         out.append(contentsOf: "00-".utf8)
-        withUnsafeBytes(of: event.metadata.correlationID.uuid) { appendHex($0, to: &out) }
+        appendUUIDHex(event.metadata.correlationID, from: 0, dashes: false, to: &out)
         out.append(UInt8(ascii: "-"))
-        withUnsafeBytes(of: event.eventID.uuid) { appendHex($0[8...], to: &out) }
+        appendUUIDHex(event.eventID, from: 8, dashes: false, to: &out)
         out.append(contentsOf: "-01".utf8)
         return String(decoding: out, as: UTF8.self)
     }
 
     private static func appendUUID(_ uuid: UUID, to out: inout [UInt8]) {
-        withUnsafeBytes(of: uuid.uuid) { bytes in
-            for (index, byte) in bytes.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0F)])
-            }
+        appendUUIDHex(uuid, from: 0, dashes: true, to: &out)
+    }
+
+    /// The hex digits of `uuid`'s bytes from `from` on, with the canonical dashes or
+    /// without; read field by field, because a tuple cannot be iterated without an array.
+    private static func appendUUIDHex(_ uuid: UUID, from: Int, dashes: Bool, to out: inout [UInt8]) {
+        let u = uuid.uuid
+        func put(_ index: Int, _ byte: UInt8) {
+            guard index >= from else { return }
+            if dashes, index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
         }
+        put(0, u.0); put(1, u.1); put(2, u.2); put(3, u.3); put(4, u.4); put(5, u.5); put(6, u.6); put(7, u.7)
+        put(8, u.8); put(9, u.9); put(10, u.10); put(11, u.11); put(12, u.12); put(13, u.13); put(14, u.14); put(15, u.15)
     }
 
     private static func appendHex(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
