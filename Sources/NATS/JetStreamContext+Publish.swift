@@ -1,9 +1,6 @@
 internal import CNATS
 
 extension JetStreamContext {
-    static let messageIDHeader = "Nats-Msg-Id"
-    static let expectedLastSequenceHeader = "Nats-Expected-Last-Sequence"
-
     /// Publishes without waiting for the ack; `waitForPublishes` later reports the outcome.
     ///
     /// Blocks briefly (at most `options.publishStallWait`) only when
@@ -23,12 +20,27 @@ extension JetStreamContext {
         messageID: String? = nil,
         expectedLastSequence: UInt64? = nil
     ) throws {
+        try publishAsync(
+            subject: subject, payload: payload, headerFields: headers.map { ($0.key, $0.value) },
+            messageID: messageID, expectedLastSequence: expectedLastSequence
+        )
+    }
+
+    /// `publishAsync(subject:payload:headers:messageID:expectedLastSequence:)` with the
+    /// headers as a list, set in order: the path for publishers that send many messages a
+    /// second, which then build no dictionary per message.
+    public func publishAsync(
+        subject: String,
+        payload: [UInt8],
+        headerFields: [(name: String, value: String)],
+        messageID: String? = nil,
+        expectedLastSequence: UInt64? = nil
+    ) throws {
         guard !connection.isClosed else { throw NATSError.connectionClosed() }
         let context = try handle.context()
         let message = try makeMessage(
-            subject: subject,
-            payload: payload,
-            headers: Self.headers(headers, messageID: messageID, expectedLastSequence: expectedLastSequence)
+            subject: subject, payload: payload, headerFields: headerFields,
+            messageID: messageID, expectedLastSequence: expectedLastSequence
         )
         let key = UInt(bitPattern: message)
         handle.tracker.register(key, subject: subject, messageID: messageID)
@@ -109,9 +121,12 @@ extension JetStreamContext {
         messageID: String? = nil,
         expectedLastSequence: UInt64? = nil
     ) async throws -> PublishAck {
-        let allHeaders = Self.headers(headers, messageID: messageID, expectedLastSequence: expectedLastSequence)
+        let fields = headers.map { (name: $0.key, value: $0.value) }
         return try await perform(.publish(subject)) { context in
-            let message = try makeMessage(subject: subject, payload: payload, headers: allHeaders)
+            let message = try makeMessage(
+                subject: subject, payload: payload, headerFields: fields,
+                messageID: messageID, expectedLastSequence: expectedLastSequence
+            )
             defer { natsMsg_Destroy(message) }
             var ack: UnsafeMutablePointer<jsPubAck>?
             var jsError = jsErrCode(0)
@@ -126,14 +141,5 @@ extension JetStreamContext {
                 messageID: messageID
             )
         }
-    }
-
-    /// The caller's headers plus the JetStream ones. They are set directly rather than through
-    /// `jsPubOptions`, because libnats treats an expected last sequence of 0 as "not set".
-    static func headers(_ headers: [String: String], messageID: String?, expectedLastSequence: UInt64?) -> [String: String] {
-        var all = headers
-        if let messageID { all[messageIDHeader] = messageID }
-        if let expectedLastSequence { all[expectedLastSequenceHeader] = String(expectedLastSequence) }
-        return all
     }
 }

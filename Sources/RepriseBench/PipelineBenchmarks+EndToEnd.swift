@@ -87,7 +87,7 @@ extension PipelineBenchmarks {
                 group.addTask {
                     for try await message in published {
                         let seen = ContinuousClock.now
-                        if let stream = message.headers[EventMessage.Header.streamID] { publications.record(stream, at: seen) }
+                        if let stream = EventMessage.streamID(in: message.headers) { publications.record(stream, at: seen) }
                     }
                 }
                 defer {

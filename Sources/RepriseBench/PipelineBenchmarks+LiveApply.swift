@@ -64,7 +64,8 @@ extension PipelineBenchmarks {
     /// per round trip; returns how many events it holds.
     static func fillSynthetic(_ store: PostgresEventStore, events target: Int, logger: Logger) async throws -> Int {
         let now = try Timestamp(atOrBefore: Date())
-        var log = SyntheticLog(seed: 2026, start: now)
+        // About 100 commands a simulated second, a tick a minute: a tick every ~6,000 events.
+        var log = SyntheticLog(seed: 2026, maxStepMilliseconds: 20, start: now)
         var appended = 0
         while appended < target {
             var chunk: [AppendRequest] = []

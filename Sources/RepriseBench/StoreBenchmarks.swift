@@ -53,6 +53,7 @@ public struct StoreBenchmarks: Sendable {
                 }
                 results.append(try await hundredEventAppends(store, appends: options.count(500), baseline: baseline(DriverBenchmarks.Name.copy)))
                 results.append(try await readWholeLog(store, baseline: baseline(DriverBenchmarks.Name.keysetRead)))
+                results += try await Self.wakeUpTriggerCost(store, pool: pool, appends: options.count(8_000))
                 return results
             }
         }
@@ -103,6 +104,43 @@ public struct StoreBenchmarks: Sendable {
             name: "store append 1 event, \(writers) writer\(writers == 1 ? "" : "s")", unit: "append",
             operations: latencies.count, seconds: elapsed.seconds, latencies: latencies, baseline: baseline
         )
+    }
+
+    public enum Name {
+        public static let appendsWithWakeUp = "store append 1 event, 16 writers, wake-up trigger"
+        public static let appendsWithoutWakeUp = "store append 1 event, 16 writers, no wake-up trigger"
+    }
+
+    /// What the relay's wake-up trigger (`events_notify_appended`) costs writers: the
+    /// 16-writer single-event rate with it and without it, in the same schema and run. The
+    /// runs alternate, twice each, so that neither gets the emptier table; the trigger is put
+    /// back afterwards, also after a failure.
+    static func wakeUpTriggerCost(_ store: PostgresEventStore, pool: PostgresConnectionPool, appends: Int) async throws -> [BenchResult] {
+        let trigger = try await pool.query(
+            "SELECT tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE tgrelid = 'events'::regclass AND tgname LIKE '%notify%'"
+        )
+        guard let row = trigger.first else { throw BenchError("the events table has no wake-up trigger to measure") }
+        let name = try row.decode(String.self, at: 0), definition = try row.decode(String.self, at: 1)
+        var with: [BenchResult] = [], without: [BenchResult] = []
+        for _ in 0..<2 {
+            with.append(try await singleEventAppends(store, writers: 16, appends: appends, baseline: nil))
+            try await pool.withConnection { try await $0.simpleQuery("DROP TRIGGER \(name) ON events") }
+            do {
+                without.append(try await singleEventAppends(store, writers: 16, appends: appends, baseline: nil))
+            } catch {
+                try? await pool.withConnection { try await $0.simpleQuery(definition) }
+                throw error
+            }
+            try await pool.withConnection { try await $0.simpleQuery(definition) }
+        }
+        func combined(_ runs: [BenchResult], name: String, baseline: BenchResult?) -> BenchResult {
+            BenchResult(
+                name: name, unit: "append", operations: runs.reduce(0) { $0 + $1.operations },
+                seconds: runs.reduce(0) { $0 + $1.seconds }, baseline: baseline
+            )
+        }
+        let untriggered = combined(without, name: Name.appendsWithoutWakeUp, baseline: nil)
+        return [untriggered, combined(with, name: Name.appendsWithWakeUp, baseline: untriggered)]
     }
 
     /// One command appending 100 events to a new stream: a bulk import's shape.

@@ -159,7 +159,7 @@ public final class Relay: Service {
             let message = try await jetStream.getMessage(stream: configuration.streamName, sequence: sequence)
             let event = try await EventSequence.read(after: sequence - 1, limit: 1, on: connection).first
             return try state.tailCompared(
-                streamEventID: message.headers[EventMessage.Header.eventID], logEventID: event?.event.eventID.lowercasedText,
+                streamEventID: EventMessage.eventID(in: message.headers), logEventID: event?.event.eventID.lowercasedText,
                 now: .now
             )
 
@@ -209,7 +209,7 @@ public final class Relay: Service {
                 try jetStream.publishAsync(
                     subject: EventMessage.subject(forType: event.event.type, prefix: configuration.subjectPrefix),
                     payload: event.event.data,
-                    headers: EventMessage.headers(for: event),
+                    headerFields: EventMessage.headerFields(for: event),
                     messageID: EventMessage.messageID(of: event),
                     expectedLastSequence: event.globalSequence - 1
                 )

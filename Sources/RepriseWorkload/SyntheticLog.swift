@@ -36,10 +36,17 @@ public struct SyntheticLog {
 
     private let tickMicroseconds: Int64
 
-    /// `start`: the simulated moment of the first append; each append moves time on a few
-    /// seconds, and a clock tick is appended every `tickMinutes` simulated minutes.
-    public init(seed: UInt64, owners: Int = 50, tickMinutes: Int = 1, start: Timestamp = Timestamp.workloadStart) {
+    private let maxStepMicroseconds: UInt64
+
+    /// `start`: the simulated moment of the first append. Each append moves time on by up
+    /// to `maxStepMilliseconds` (half that on average: 2,500 ms is a quiet platform, 20 ms one
+    /// taking about 100 commands a second), and a clock tick is appended every
+    /// `tickMinutes` simulated minutes.
+    public init(
+        seed: UInt64, owners: Int = 50, tickMinutes: Int = 1, maxStepMilliseconds: Int = 5_000, start: Timestamp = Timestamp.workloadStart
+    ) {
         self.seed = seed
+        self.maxStepMicroseconds = UInt64(max(1, maxStepMilliseconds)) * 1_000
         self.tickMicroseconds = Int64(max(1, tickMinutes)) * 60_000_000
         self.random = WorkloadRandom(seed: seed)
         self.owners = owners
@@ -54,7 +61,7 @@ public struct SyntheticLog {
     /// and another is drawn.
     public mutating func next() -> Append {
         while true {
-            now = Timestamp.unchecked(now.microsecondsSinceEpoch + Int64(random.below(5_000_000)) + 1)
+            now = Timestamp.unchecked(now.microsecondsSinceEpoch + Int64(random.below(maxStepMicroseconds)) + 1)
             if now.microsecondsSinceEpoch >= nextTick {
                 let tick = ClockTicked(minuteContaining: now)
                 nextTick = tick.at.microsecondsSinceEpoch + tickMicroseconds

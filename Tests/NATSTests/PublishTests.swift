@@ -125,6 +125,30 @@ struct PublishTests {
         }
     }
 
+    @Test("an async publish with a header list stores those headers and the JetStream ones")
+    func asyncHeaderFields() async throws {
+        try await NATSTest.withConnection { connection in
+            let js = try connection.jetStream()
+            try await NATSTest.withStream(js) { stream, prefix in
+                try js.publishAsync(
+                    subject: "\(prefix).e", payload: [1], headerFields: [("A-One", "1"), ("B-Two", "two words")],
+                    messageID: "h1", expectedLastSequence: 0
+                )
+                let result = try await js.waitForPublishes(timeout: .seconds(30))
+                #expect(result.failures.isEmpty)
+                #expect(result.acks.map(\.sequence) == [1])
+                let stored = try await js.getMessage(stream: stream, sequence: 1)
+                #expect(stored.headers == [
+                    "A-One": "1", "B-Two": "two words", "Nats-Msg-Id": "h1", "Nats-Expected-Last-Sequence": "0",
+                ])
+                // An empty value cannot be read back, so it is refused before anything is sent.
+                #expect(throws: NATSError.self) {
+                    try js.publishAsync(subject: "\(prefix).e", payload: [2], headerFields: [("Empty", "")], messageID: "h2")
+                }
+            }
+        }
+    }
+
     @Test("a publish to a subject no stream covers fails with noResponders or jetStreamNotEnabled")
     func publishWithoutStream() async throws {
         try await NATSTest.withConnection { connection in

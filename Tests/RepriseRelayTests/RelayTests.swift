@@ -23,10 +23,12 @@ struct RelayTests {
             #expect(try await harness.streamMismatches() == [])
             let message = try await harness.jetStream.getMessage(stream: harness.configuration.streamName, sequence: 1)
             #expect(message.subject == harness.configuration.subjectPrefix + ".test.happened")
-            #expect(message.headers["Nats-Msg-Id"] == message.headers[EventMessage.Header.eventID])
+            let first = try await EventSequence.read(after: 0, limit: 1, on: harness.pool)
+            #expect(message.headers["Nats-Msg-Id"] == first.first?.event.eventID.lowercasedText)
+            #expect(message.headers["Nats-Expected-Last-Sequence"] == "0")
             #expect(message.headers[EventMessage.Header.traceparent]?.hasPrefix("00-") == true)
-            // Every message's headers as schemas/nats/event-message.v1.json documents them.
-            let schema = try JSONSchemaValidator.natsSchema("event-message.v1.json")
+            // Every message's headers as schemas/nats/event-message.v2.json documents them.
+            let schema = try JSONSchemaValidator.natsSchema("event-message.v2.json")
             for sequence in UInt64(1)...70 {
                 let stored = try await harness.jetStream.getMessage(stream: harness.configuration.streamName, sequence: sequence)
                 let headers = JSONValue.object(stored.headers.mapValues { .string($0) })
