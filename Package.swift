@@ -123,7 +123,7 @@ let package = Package(
         .target(
             name: "RepriseScores",
             dependencies: [
-                "RepriseProjections", "RepriseProjectionCore", "RepriseScoring", "RepriseDomain", "RepriseEventLog", "Postgres", "NATS",
+                "RepriseProjections", "RepriseProjectionCore", "RepriseScoring", "RepriseDomain", "Postgres", "NATS",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: safe
@@ -189,6 +189,7 @@ let package = Package(
         .target(
             name: "RepriseCLI",
             dependencies: [
+                "RepriseProjectionCore",
                 "Postgres", "NATS", "RepriseSettings", "RepriseMigrations", "RepriseBench",
                 "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns", "RepriseAPI",
                 "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseScoring", "ReprisePlatform",
@@ -218,6 +219,7 @@ let package = Package(
         .testTarget(
             name: "PostgresTests",
             dependencies: [
+                .product(name: "Logging", package: "swift-log"),
                 "Postgres", "RepriseTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -267,9 +269,10 @@ let package = Package(
         .testTarget(
             name: "RepriseAPITests",
             dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 "RepriseAPI", "RepriseScoring", "RepriseCampaigns", "RepriseDomain", "RepriseEventLog", "RepriseEventStore",
-                "RepriseMigrations", "ReprisePlatform", "RepriseProjections", "RepriseRelay", "RepriseTestSupport", "Postgres", "NATS",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "RepriseMigrations", "ReprisePlatform", "RepriseProjections", "RepriseRelay", "RepriseTestSupport", "Postgres", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: safe
@@ -278,16 +281,13 @@ let package = Package(
             name: "RepriseRelayTests",
             dependencies: [
                 "RepriseRelay", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
+                ],
             swiftSettings: safe
         ),
         .testTarget(
             name: "RepriseProjectionsTests",
             dependencies: [
-                "RepriseProjectionCore", "RepriseProjections", "RepriseRelay", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
-                .product(name: "Logging", package: "swift-log"),
+                "RepriseProjectionCore", "RepriseProjections", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: safe
@@ -295,7 +295,7 @@ let package = Package(
         .testTarget(
             name: "RepriseScoresTests",
             dependencies: [
-                "RepriseProjectionCore", "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore",
+                "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore",
                 "NATS", "Postgres", "RepriseTestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -306,7 +306,7 @@ let package = Package(
         .testTarget(
             name: "RepriseFaultTests",
             dependencies: [
-                "ReprisePlatform", "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseRelay", "RepriseCampaigns",
+                "ReprisePlatform", "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseCampaigns",
                 "RepriseDomain", "RepriseEventStore", "RepriseEventLog", "RepriseRuntime", "NATS", "Postgres", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -322,7 +322,7 @@ let package = Package(
         .testTarget(name: "RepriseSettingsTests", dependencies: ["RepriseSettings"], swiftSettings: safe),
         .testTarget(
             name: "RepriseMigrationsTests",
-            dependencies: ["RepriseMigrations", "Postgres", "RepriseTestSupport"],
+            dependencies: ["RepriseMigrations", "Postgres", "RepriseTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: safe
         ),
     ]

@@ -24,7 +24,9 @@ fi
 eval "$("$REPRISE_ROOT/ops/services.sh" env)"
 "$REPRISE_ROOT/ops/services.sh" status
 
-say "building"
+say "checking that Package.swift declares exactly what each target imports"
+python3 "$REPRISE_ROOT/ops/checks/imports.py"
+say "building (warnings in our targets are errors)"
 swift build --build-tests "$@"
 say "testing"
 # The fault suite stays off here even if the caller's environment turns it on.

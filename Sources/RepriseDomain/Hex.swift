@@ -9,31 +9,42 @@ public enum Hex {
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var text = [UInt8]()
         text.reserveCapacity(bytes.underestimatedCount * 2)
+        append(bytes, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends the digits of `bytes` as UTF-8, for encoders that build bytes, not strings.
+    public static func append(_ bytes: some Sequence<UInt8>, to text: inout [UInt8]) {
         for byte in bytes {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0F)])
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// `"0aff"` (or `"0AFF"`) → `[0x0a, 0xff]`; nil for an odd length or a non-hex digit.
     public static func decode(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
+        decode(utf8: text.utf8)
+    }
+
+    /// The same from UTF-8 bytes (a slice of a header, say).
+    public static func decode(utf8 text: some Collection<UInt8>) -> [UInt8]? {
+        guard text.count % 2 == 0 else { return nil }
         var bytes = [UInt8]()
-        bytes.reserveCapacity(chars.count / 2)
-        var index = 0
-        while index < chars.count {
-            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+        bytes.reserveCapacity(text.count / 2)
+        var index = text.startIndex
+        while index != text.endIndex {
+            let next = text.index(after: index)
+            guard let high = nibble(text[index]), let low = nibble(text[next]) else { return nil }
             bytes.append(high << 4 | low)
-            index += 2
+            index = text.index(after: next)
         }
         return bytes
     }
 
     private static let digits = Array("0123456789abcdef".utf8)
 
-    private static func nibble(_ char: UInt8) -> UInt8? {
+    /// The value of one hex digit, either case.
+    public static func nibble(_ char: UInt8) -> UInt8? {
         switch char {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): char - UInt8(ascii: "a") + 10

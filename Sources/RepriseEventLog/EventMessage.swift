@@ -71,37 +71,12 @@ public enum EventMessage {
     /// The subject that matches every event.
     public static func allEvents(prefix: String = defaultSubjectPrefix) -> String { prefix + ".>" }
 
-<<<<<<< HEAD
-    /// The headers of the message for `sequenced`, without `Nats-Msg-Id` (the publisher
-    /// sets it from `messageID(of:)`).
-    public static func headers(for sequenced: SequencedEvent) -> [String: String] {
-        let event = sequenced.event
-        var headers: [String: String] = [
-            Header.sequence: String(sequenced.globalSequence),
-            Header.eventID: event.eventID.lowercasedText,
-            Header.eventType: event.type,
-            Header.schemaVersion: String(event.schemaVersion),
-            Header.streamID: percentEncoded(event.streamID.rawValue),
-            Header.streamVersion: String(event.streamVersion),
-            Header.correlationID: event.metadata.correlationID.lowercasedText,
-            Header.actor: percentEncoded(event.metadata.actor),
-            Header.commandID: percentEncoded(event.commandID),
-            Header.recordedAt: String(event.recordedAtMicroseconds),
-            Header.logPosition: event.cursor.description,
-            Header.hash: Hex.encode(event.hash),
-            Header.traceparent: traceparent(for: event),
-        ]
-        if let causation = event.metadata.causationID { headers[Header.causationID] = causation.lowercasedText }
-        if let previous = event.previousHash { headers[Header.previousHash] = Hex.encode(previous) }
-        return headers
-=======
     /// The event id, lowercase: the message's `Nats-Msg-Id`.
     public static func messageID(of sequenced: SequencedEvent) -> String {
         var out = [UInt8]()
         out.reserveCapacity(36)
         appendUUID(sequenced.event.eventID, to: &out)
         return String(decoding: out, as: UTF8.self)
->>>>>>> relayspeed
     }
 
     /// The headers of the message for `sequenced` in the order they are set, without
@@ -157,7 +132,7 @@ public enum EventMessage {
             try percentDecoded(Substring(field), header: what)
         }
         func bytes(_ field: Substring.UTF8View, _ what: String) throws(EventMessageError) -> [UInt8] {
-            guard let value = unhex(field) else { throw fail("\(what) is not hex") }
+            guard let value = Hex.decode(utf8: field) else { throw fail("\(what) is not hex") }
             return value
         }
         func uuid(_ field: Substring.UTF8View, _ what: String) throws(EventMessageError) -> UUID {
@@ -182,7 +157,7 @@ public enum EventMessage {
 
         // The correlation id is the traceparent's trace id: `00-<32 hex>-<16 hex>-01`.
         let trace = try required(Header.traceparent).utf8
-        guard trace.count == 55, let correlation = unhex(trace.dropFirst(3).prefix(32)).flatMap(makeUUID(bytes:)) else {
+        guard trace.count == 55, let correlation = Hex.decode(utf8: trace.dropFirst(3).prefix(32)).flatMap(makeUUID(bytes:)) else {
             throw fail("traceparent is not 00-<trace id>-<span id>-01")
         }
         let none = "-".utf8
@@ -226,11 +201,7 @@ public enum EventMessage {
             return value
         }
         func bytes(_ name: String, _ text: String) throws(EventMessageError) -> [UInt8] {
-<<<<<<< HEAD
             guard let value = Hex.decode(text) else { throw EventMessageError(code: .malformedHeader, message: "message \(streamSequence): \(name) is not hex") }
-=======
-            guard let value = unhex(text.utf8[...]) else { throw EventMessageError(code: .malformedHeader, message: "message \(streamSequence): \(name) is not hex") }
->>>>>>> relayspeed
             return value
         }
         func decoded(_ name: String) throws(EventMessageError) -> String { try percentDecoded(Substring(try required(name)), header: name) }
@@ -272,7 +243,6 @@ public enum EventMessage {
     // MARK: - Encoding: straight into bytes, one string per header
 
     private static let space = UInt8(ascii: " ")
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func eventHeader(for sequenced: SequencedEvent) -> String {
         let event = sequenced.event
@@ -307,9 +277,9 @@ public enum EventMessage {
         out.append(space)
         if let causation = event.metadata.causationID { appendUUID(causation, to: &out) } else { out.append(UInt8(ascii: "-")) }
         out.append(space)
-        if let previous = event.previousHash { appendHex(previous, to: &out) } else { out.append(UInt8(ascii: "-")) }
+        if let previous = event.previousHash { Hex.append(previous, to: &out) } else { out.append(UInt8(ascii: "-")) }
         out.append(space)
-        appendHex(event.hash, to: &out)
+        Hex.append(event.hash, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -335,18 +305,10 @@ public enum EventMessage {
         func put(_ index: Int, _ byte: UInt8) {
             guard index >= from else { return }
             if dashes, index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
+            Hex.append(CollectionOfOne(byte), to: &out)
         }
         put(0, u.0); put(1, u.1); put(2, u.2); put(3, u.3); put(4, u.4); put(5, u.5); put(6, u.6); put(7, u.7)
         put(8, u.8); put(9, u.9); put(10, u.10); put(11, u.11); put(12, u.12); put(13, u.13); put(14, u.14); put(15, u.15)
-    }
-
-    private static func appendHex(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
-        for byte in bytes {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
-        }
     }
 
     // Header values must be printable ASCII; fields are separated by spaces; actors, command
@@ -386,7 +348,7 @@ public enum EventMessage {
             index = utf8.index(after: index)
             if byte == UInt8(ascii: "%") {
                 guard utf8.distance(from: index, to: utf8.endIndex) >= 2,
-                      let high = nibble(utf8[index]), let low = nibble(utf8[utf8.index(after: index)])
+                      let high = Hex.nibble(utf8[index]), let low = Hex.nibble(utf8[utf8.index(after: index)])
                 else {
                     throw EventMessageError(code: .malformedHeader, message: "\(header) has a broken percent escape")
                 }
@@ -401,29 +363,6 @@ public enum EventMessage {
         }
         return decoded
     }
-<<<<<<< HEAD
-=======
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        appendHex(bytes, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func unhex(_ text: Substring.UTF8View) -> [UInt8]? {
-        guard text.count % 2 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(text.count / 2)
-        var index = text.startIndex
-        while index != text.endIndex {
-            let next = text.index(after: index)
-            guard let high = nibble(text[index]), let low = nibble(text[next]) else { return nil }
-            out.append(high << 4 | low)
-            index = text.index(after: next)
-        }
-        return out
-    }
 
     /// A UUID in its 36-character text form, either case.
     static func parseUUID(_ text: Substring.UTF8View) -> UUID? {
@@ -436,7 +375,7 @@ public enum EventMessage {
                 guard char == UInt8(ascii: "-") else { return nil }
                 continue
             }
-            guard let value = nibble(char) else { return nil }
+            guard let value = Hex.nibble(char) else { return nil }
             if let first = high {
                 bytes.append(first << 4 | value)
                 high = nil
@@ -452,15 +391,6 @@ public enum EventMessage {
         return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
     }
 
-    private static func nibble(_ char: UInt8) -> UInt8? {
-        switch char {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): char - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): char - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
->>>>>>> relayspeed
 }
 
 /// A message that does not decode into an event: a poison message for whoever reads it.

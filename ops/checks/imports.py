@@ -8,7 +8,7 @@ for nothing. Prints every mismatch and exits 1 if there is one.
 import json, os, re, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TOOLCHAIN = {"Foundation", "FoundationEssentials", "Synchronization", "Testing", "XCTest", "Dispatch", "Glibc", "Darwin", "_Concurrency"}
+TOOLCHAIN = {"Foundation", "FoundationEssentials", "Synchronization", "Testing", "XCTest", "Dispatch", "Glibc", "Musl", "Darwin", "_Concurrency"}
 IMPORT = re.compile(r"^\s*(?:@\w+(?:\([^)]*\))?\s+)*(?:public\s+|internal\s+|package\s+|private\s+|fileprivate\s+)?import\s+(?:(?:struct|class|enum|protocol|func|var|typealias)\s+)?([A-Za-z_][A-Za-z0-9_]*)")
 
 def main():
