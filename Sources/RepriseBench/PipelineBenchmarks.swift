@@ -26,7 +26,18 @@ public struct PipelineBenchmarks: Sendable {
         /// whatever the latency: one figure per rate.
         public var endToEndRates: [Int]
 
-        public init(postgresURL: String, natsURL: String, migrationsDirectory: String, scale: Double = 1, endToEndRates: [Int] = [500, 1_000]) {
+        /// Which groups of figures to run; every one by default.
+        public var parts: Set<Part>
+
+        public enum Part: String, CaseIterable, Sendable {
+            case relay, rebuild, live, e2e
+        }
+
+        public init(
+            postgresURL: String, natsURL: String, migrationsDirectory: String, scale: Double = 1, endToEndRates: [Int] = [500, 1_000],
+            parts: Set<Part> = Set(Part.allCases)
+        ) {
+            self.parts = parts
             self.postgresURL = postgresURL
             self.natsURL = natsURL
             self.migrationsDirectory = migrationsDirectory
@@ -63,18 +74,28 @@ public struct PipelineBenchmarks: Sendable {
         let raw = try await drivers.postgres() + drivers.nats()
         func baseline(_ name: String) -> BenchResult? { raw.first { $0.name == name } }
 
-        let results = try await MigratedScratch.with(options.postgresURL, migrations: options.migrationsDirectory, logger: logger) { pool, url in
-            let store = PostgresEventStore(pool: pool, logger: logger)
-            let campaigns = options.count(2_000)
-            let events = try await CampaignLog.fill(store, campaigns: campaigns)
-            let relay = try await relayThroughput(url: url, events: events, baseline: baseline(DriverBenchmarks.Name.publishAsync))
-            let rebuild = try await rebuildSpeed(pool: pool, baseline: baseline(DriverBenchmarks.Name.keysetRead))
-            return [relay, rebuild]
+        var results = raw
+        if !options.parts.isDisjoint(with: [.relay, .rebuild]) {
+            results += try await MigratedScratch.with(options.postgresURL, migrations: options.migrationsDirectory, logger: logger) { pool, url in
+                let store = PostgresEventStore(pool: pool, logger: logger)
+                let events = try await CampaignLog.fill(store, campaigns: options.count(2_000))
+                var figures: [BenchResult] = []
+                if options.parts.contains(.relay) {
+                    figures.append(try await relayThroughput(url: url, events: events, baseline: baseline(DriverBenchmarks.Name.publishAsync)))
+                }
+                if options.parts.contains(.rebuild) {
+                    figures.append(try await rebuildSpeed(pool: pool, baseline: baseline(DriverBenchmarks.Name.keysetRead)))
+                }
+                return figures
+            }
         }
-        let live = try await liveApply(events: options.count(200_000), baseline: baseline(DriverBenchmarks.Name.pullConsume))
-        var endToEnd: [BenchResult] = []
-        for rate in options.endToEndRates { endToEnd += try await endToEndLatency(rate: rate) }
-        return raw + results + live + endToEnd
+        if options.parts.contains(.live) {
+            results += try await liveApply(events: options.count(200_000), baseline: baseline(DriverBenchmarks.Name.pullConsume))
+        }
+        if options.parts.contains(.e2e) {
+            for rate in options.endToEndRates { results += try await endToEndLatency(rate: rate) }
+        }
+        return results
     }
 
     /// From an unpublished log of `events` events to all of them acked in a fresh stream,

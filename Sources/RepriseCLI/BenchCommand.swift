@@ -139,6 +139,9 @@ struct BenchPipelineCommand: AsyncParsableCommand {
     @Option(name: .customLong("e2e-rates"), help: "Delivery reports per second for the end-to-end latency, one figure each")
     var endToEndRates = "500,1000"
 
+    @Option(help: "Which figures to run, comma-separated: relay, rebuild, live, e2e (default: all)")
+    var only = PipelineBenchmarks.Options.Part.allCases.map(\.rawValue).joined(separator: ",")
+
     @Option(name: .customLong("migrations-dir"), help: "Folder of NNNN_name.sql files [env: REPRISE_MIGRATIONS_DIR]")
     var migrationsDirectory: String?
 
@@ -148,10 +151,17 @@ struct BenchPipelineCommand: AsyncParsableCommand {
             .resolve(Settings.migrationsDirectory, flag: migrationsDirectory).value
         let rates = endToEndRates.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !rates.isEmpty, rates.allSatisfy({ $0 > 0 }) else { throw CLIFailure("--e2e-rates must list positive rates, such as 500,1000") }
+        var parts = Set<PipelineBenchmarks.Options.Part>()
+        for name in only.split(separator: ",") {
+            guard let part = PipelineBenchmarks.Options.Part(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw CLIFailure("--only takes relay, rebuild, live and e2e, not '\(name)'")
+            }
+            parts.insert(part)
+        }
         let benchmarks = PipelineBenchmarks(
             options: .init(
                 postgresURL: options.postgresURL.value, natsURL: options.natsURL.value, migrationsDirectory: directory,
-                scale: bench.scale, endToEndRates: rates
+                scale: bench.scale, endToEndRates: rates, parts: parts
             ),
             logger: options.makeLogger(label: "reprise.bench")
         )

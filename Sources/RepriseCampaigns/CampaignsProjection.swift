@@ -26,8 +26,15 @@ public struct CampaignsProjection: Projection {
     }
 
     public struct Step: Sendable {
+        enum Change: Sendable {
+            case created(CampaignCreated)
+            case status(CampaignStatus)
+            /// Any other event: only the version moves.
+            case other
+        }
+
         let campaignID: CampaignID
-        let event: CampaignEvent
+        let change: Change
         let version: Int
     }
 
@@ -42,10 +49,23 @@ public struct CampaignsProjection: Projection {
         )]
     }
 
+    /// Only a creation's data is read: every other event means a status or nothing but a
+    /// new version, which its type says. Delivery reports, most of the log, are not decoded.
     public func step(for event: SequencedEvent) throws -> Step? {
         guard let id = Campaign.campaignID(fromStreamID: event.event.streamID.rawValue) else { return nil }
-        let decoded = try EventCodec.decode(type: event.event.type, schemaVersion: event.event.schemaVersion, data: event.event.data)
-        return Step(campaignID: id, event: decoded, version: event.event.streamVersion)
+        let change: Step.Change
+        switch event.event.type {
+        case CampaignCreated.eventType:
+            let decoded = try EventCodec.decode(type: event.event.type, schemaVersion: event.event.schemaVersion, data: event.event.data)
+            guard case .campaignCreated(let created) = decoded else { return nil }
+            change = .created(created)
+        case CampaignActivated.eventType, CampaignResumed.eventType: change = .status(.active)
+        case CampaignPaused.eventType: change = .status(.paused)
+        case CampaignCancelled.eventType: change = .status(.cancelled)
+        case CampaignEnded.eventType: change = .status(.ended)
+        default: change = .other
+        }
+        return Step(campaignID: id, change: change, version: event.event.streamVersion)
     }
 
     public func selections(for step: Step) -> [RowSelection] {
@@ -56,18 +76,12 @@ public struct CampaignsProjection: Projection {
         let key = ProjectionKey(Self.table, step.campaignID.rawValue)
         guard var row = try rows.row(key) else {
             // As `Campaign.evolve`: nothing exists until it is created.
-            if case .campaignCreated(let created) = step.event {
+            if case .created(let created) = step.change {
                 try rows.set(key, Row(ownerID: created.ownerID, name: created.name, status: .draft, version: step.version))
             }
             return
         }
-        switch step.event {
-        case .campaignActivated, .campaignResumed: row.status = .active
-        case .campaignPaused: row.status = .paused
-        case .campaignCancelled: row.status = .cancelled
-        case .campaignEnded: row.status = .ended
-        default: break
-        }
+        if case .status(let status) = step.change { row.status = status }
         row.version = step.version
         try rows.set(key, row)
     }

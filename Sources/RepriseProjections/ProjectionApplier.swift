@@ -27,12 +27,28 @@ struct ProjectionApplier<P: Projection> {
         var checkpoint: UInt64 { fold.checkpoint }
     }
 
+    /// Rows a live projector keeps between batches, so that a key it touched recently is
+    /// not loaded (and decoded) again. Valid only at `checkpoint` of `generation`: if the
+    /// checkpoint moved otherwise (another instance applied a batch, a rebuild swapped),
+    /// the rows are dropped and loaded afresh.
+    struct Resident {
+        var generation: Int
+        var checkpoint: UInt64
+        var rows: ProjectionRows<P.Row>
+    }
+
+    /// Folds the events after the checkpoint through `target`, in the caller's transaction.
+    /// `resident`: rows kept from earlier batches (nil: load everything); on return it holds
+    /// this batch's rows, which become valid once the caller commits (`committed(_:)`).
     func apply(
-        through target: UInt64, provided: [UInt64: SequencedEvent], generation: Int, on connection: PostgresConnection
+        through target: UInt64, provided: [UInt64: SequencedEvent], generation: Int, on connection: PostgresConnection,
+        resident: inout Resident?
     ) async throws -> Outcome {
         let checkpoint = try await ProjectionLedger.checkpoint(of: projection.name, generation: generation, on: connection, forUpdate: true)
-        let events = try await gaplessEvents(after: checkpoint, through: target, provided: provided, on: connection)
         var rows = ProjectionRows<P.Row>()
+        if let kept = resident, kept.generation == generation, kept.checkpoint == checkpoint { rows = kept.rows }
+        resident = nil
+        let events = try await gaplessEvents(after: checkpoint, through: target, provided: provided, on: connection)
         let fold = try await ProjectionBatch(projection: projection).fold(
             events, after: checkpoint, into: &rows, loadingFrom: PostgresRowSource(executor: connection, generation: generation)
         )
@@ -40,7 +56,17 @@ struct ProjectionApplier<P: Projection> {
         outcome.rowsWritten = try await ProjectionWriter.write(fold.changes, of: projection, generation: generation, on: connection)
         try await record(fold.deadLetters, on: connection)
         try await ProjectionLedger.setCheckpoint(fold.checkpoint, of: projection.name, generation: generation, on: connection)
+        rows.markClean()
+        resident = Resident(generation: generation, checkpoint: fold.checkpoint, rows: rows)
         return outcome
+    }
+
+    /// Without resident rows: verifies and rebuild catch-ups.
+    func apply(
+        through target: UInt64, provided: [UInt64: SequencedEvent], generation: Int, on connection: PostgresConnection
+    ) async throws -> Outcome {
+        var none: Resident?
+        return try await apply(through: target, provided: provided, generation: generation, on: connection, resident: &none)
     }
 
     /// Events `checkpoint + 1 … target`, from `provided` where it has them, else from Postgres.

@@ -37,6 +37,15 @@ public struct ProjectorMetrics: Sendable {
             .set(seconds)
     }
 
+    /// A batch failed for a reason outside the events (a lost connection, a timeout) and
+    /// will be retried after a backoff.
+    func failed(_ projection: String) {
+        registry.makeCounter(
+            descriptor: name("batch_failures", "total", "Batches that failed for a reason outside the events and were retried."),
+            labels: [("projection", projection)]
+        ).increment()
+    }
+
     func stopped(_ projection: String, _ isStopped: Bool) {
         registry.makeGauge(descriptor: name("stopped", nil, "1 while the projector is stopped at a poison event."), labels: [("projection", projection)])
             .set(Int64(isStopped ? 1 : 0))

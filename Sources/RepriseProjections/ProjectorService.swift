@@ -19,11 +19,16 @@ public struct ProjectorConfiguration: Sendable {
     public var pageSize: Int
     /// Unacknowledged messages the server lets the consumer hold.
     public var maxAckPending: Int
+    /// Most rows the projector keeps in memory between batches; past it they are dropped
+    /// and loaded again as batches need them.
+    public var residentRows: Int
 
     public init(
         streamName: String = "EVENTS", subjectPrefix: String = EventMessage.defaultSubjectPrefix,
-        fetchBatch: Int = 500, fetchTimeout: Duration = .milliseconds(500), pageSize: Int = 5000, maxAckPending: Int = 20_000
+        fetchBatch: Int = 500, fetchTimeout: Duration = .milliseconds(500), pageSize: Int = 5000, maxAckPending: Int = 20_000,
+        residentRows: Int = 100_000
     ) {
+        self.residentRows = residentRows
         self.streamName = streamName
         self.subjectPrefix = subjectPrefix
         self.fetchBatch = fetchBatch
@@ -84,7 +89,9 @@ public final class ProjectorService<P: Projection>: Service {
                 _ = try await withRestarts(
                     policy: .services,
                     isFatal: { ($0 as? ProjectionError)?.code == .stoppedAtPoison },
-                    onFailure: { failure in
+                    onFailure: { [metrics, projection] failure in
+                        // Never an event's fault: the batch is retried whole, nothing is dead-lettered.
+                        metrics.failed(projection.name)
                         logger.warning("Projector failed; starting over", metadata: [
                             "error": "\(failure.error)", "retry.in": "\(failure.delay)",
                         ])
@@ -132,12 +139,23 @@ public final class ProjectorService<P: Projection>: Service {
     private func consume(_ subscription: PullSubscription, healthy: () -> Void) async throws {
         let applier = ProjectionApplier(projection: projection, metrics: metrics, logger: logger, pageSize: configuration.pageSize)
         var publishPending = false
+        // Rows kept between batches, at most `residentRows` keys; dropped on any failure
+        // (this function throws, and the restart starts without them).
+        var resident: ProjectionApplier<P>.Resident?
         while !Task.isCancelled {
             // A long poll for a whole batch returns only when the batch is full or the poll
             // expires: wait for one message, then take what else is already waiting.
+            let clock = ContinuousClock()
             var messages = try await subscription.fetch(batch: 1, timeout: configuration.fetchTimeout)
-            if !messages.isEmpty, configuration.fetchBatch > 1 {
-                messages += try await subscription.fetch(batch: configuration.fetchBatch - 1, timeout: .milliseconds(1))
+            let fetchStarted = clock.now
+            // The first message says how many more wait. Ask for exactly those (up to a
+            // batch): the fetch returns as soon as they arrive, so a backlog goes in full
+            // batches, while a trickle is not held back waiting for a batch to fill.
+            if let first = messages.first, configuration.fetchBatch > 1 {
+                let waiting = Int(clamping: first.metadata.numPending)
+                if waiting > 0 {
+                    messages += try await subscription.fetch(batch: min(waiting, configuration.fetchBatch - 1), timeout: configuration.fetchTimeout)
+                }
             }
             guard let last = messages.last else {
                 // Idle: a publication that failed on the last batch is retried now, not
@@ -147,6 +165,7 @@ public final class ProjectorService<P: Projection>: Service {
                 }
                 continue
             }
+            let fetched = clock.now
             var provided: [UInt64: SequencedEvent] = [:]
             var target: UInt64 = 0
             for message in messages {
@@ -163,13 +182,18 @@ public final class ProjectorService<P: Projection>: Service {
                     ])
                 }
             }
-            let (outcome, generation) = try await pool.withTransaction { connection in
+            var kept = resident
+            resident = nil
+            let (outcome, generation, after) = try await pool.withTransaction { connection in
                 guard let live = try await ProjectionLedger.liveGeneration(of: projection.name, on: connection, lock: .share) else {
                     throw ProjectionError(code: .unknownProjection, message: "\(projection.name) is not registered")
                 }
-                let outcome = try await applier.apply(through: target, provided: provided, generation: live, on: connection)
-                return (outcome, live)
+                let outcome = try await applier.apply(through: target, provided: provided, generation: live, on: connection, resident: &kept)
+                return (outcome, live, kept)
             }
+            // Committed: the rows are what the tables hold now.
+            if let after, after.rows.count <= configuration.residentRows { resident = after }
+            let committed = clock.now
             for message in messages { try? message.ack() }
             healthy()
             applier.reportCommitted(outcome.fold.deadLetters)
@@ -183,6 +207,11 @@ public final class ProjectorService<P: Projection>: Service {
             if !keys.isEmpty || publishPending {
                 publishPending = await publish(publishPending ? nil : keys, generation: generation)
             }
+            logger.debug("Batch applied", metadata: [
+                "batch.events": "\(messages.count)", "batch.rows_written": "\(outcome.rowsWritten)",
+                "batch.fetch_ms": "\((fetched - fetchStarted).milliseconds)", "batch.apply_ms": "\((committed - fetched).milliseconds)",
+                "batch.publish_ms": "\((clock.now - committed).milliseconds)", "batch.published_keys": "\(keys.count)",
+            ])
             if let stopped = outcome.fold.stoppedAt {
                 throw ProjectionError(code: .stoppedAtPoison, message: "\(projection.name) stopped at event \(stopped)")
             }
@@ -208,4 +237,8 @@ public final class ProjectorService<P: Projection>: Service {
     private func liveGeneration() async throws -> Int? {
         try await pool.withConnection { try await ProjectionLedger.liveGeneration(of: projection.name, on: $0, lock: .none) }
     }
+}
+
+extension Duration {
+    fileprivate var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
 }

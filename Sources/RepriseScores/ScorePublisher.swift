@@ -97,8 +97,8 @@ public final class ScorePublisher: ProjectionPublisher {
         }
         let best = try await Self.bestScores(for: keys, generation: generation, on: pool)
         var writes: [KeyValueWrite] = []
-        for key in keys.sorted(by: { $0.bucketKey < $1.bucketKey }) {
-            let bucketKey = key.bucketKey
+        // Each bucket key is escaped once, not once per comparison of the sort.
+        for bucketKey in keys.map(\.bucketKey).sorted() {
             if let score = best[bucketKey] {
                 if known.values[bucketKey] != score.value { writes.append(.put(key: bucketKey, value: score.value)) }
             } else if known.values[bucketKey] != nil {
@@ -170,7 +170,7 @@ public final class ScorePublisher: ProjectionPublisher {
         let columns = ScoreQueries.promotionColumns
         let rows: PostgresRows
         if let keys {
-            let sorted = keys.sorted { $0.bucketKey < $1.bucketKey }
+            let sorted = keys.sorted { ($0.market, $0.surface, $0.track) < ($1.market, $1.surface, $1.track) }
             rows = try await pool.query("""
                 SELECT \(columns) FROM \(table)
                 WHERE (market, surface, track) IN (

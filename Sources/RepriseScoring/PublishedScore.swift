@@ -70,18 +70,24 @@ public struct PublishedScore: Codable, Hashable, Sendable {
     /// and catalog values pass unchanged and the escaping is reversible.
     public static func keyToken(_ text: String) -> String {
         guard !text.isEmpty else { return "=" }
-        var token = ""
+        // Ids and catalog values are almost always safe as they are: publishing a tick's
+        // scores escapes tens of thousands of tokens.
+        if text.utf8.allSatisfy(isKeySafe) { return text }
+        var token = [UInt8]()
+        token.reserveCapacity(text.utf8.count * 3)
         for byte in text.utf8 {
             if isKeySafe(byte) {
-                token.unicodeScalars.append(Unicode.Scalar(byte))
+                token.append(byte)
             } else {
-                token += "=" + hexDigits[Int(byte >> 4)] + hexDigits[Int(byte & 0x0F)]
+                token.append(UInt8(ascii: "="))
+                token.append(hexDigits[Int(byte >> 4)])
+                token.append(hexDigits[Int(byte & 0x0F)])
             }
         }
-        return token
+        return String(decoding: token, as: UTF8.self)
     }
 
-    private static let hexDigits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F"]
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     private static func isKeySafe(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
@@ -122,7 +128,8 @@ public struct PublishedScore: Codable, Hashable, Sendable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case _ where scalar.value < 0x20:
-                out += "\\u00" + hexDigits[Int(scalar.value >> 4)] + hexDigits[Int(scalar.value & 0x0F)]
+                out += "\\u00"
+                out += String(decoding: [hexDigits[Int(scalar.value >> 4)], hexDigits[Int(scalar.value & 0x0F)]], as: UTF8.self)
             default: out.unicodeScalars.append(scalar)
             }
         }

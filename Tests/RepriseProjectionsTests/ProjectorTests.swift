@@ -203,6 +203,60 @@ struct ProjectorTests {
         }
     }
 
+    @Test("cancelled statements and killed connections mid-batch are retried, never dead-lettered")
+    func infrastructureFailuresAreNotPoison() async throws {
+        try await PipelineHarness.with { harness in
+            let projection = StreamCounts()
+            let registry = PrometheusCollectorRegistry()
+            // The projector's own pool, with a name of its own, so that only its backends are hit.
+            let name = "projector-under-fire-\(UInt32.random(in: 0...UInt32.max))"
+            try await harness.append(300)
+            try await PostgresConnectionPool.withPool(
+                configuration: PostgresConfiguration(url: harness.database.url, applicationName: name), maxConnections: 4, logger: harness.logger
+            ) { pool in
+                let projector = ProjectorService(
+                    projection: projection, pool: pool, jetStream: harness.jetStream,
+                    configuration: ProjectorConfiguration(
+                        streamName: harness.configuration.streamName, subjectPrefix: harness.configuration.subjectPrefix, fetchBatch: 5,
+                        fetchTimeout: .milliseconds(100)
+                    ),
+                    metrics: ProjectorMetrics(registry: registry), logger: harness.logger
+                )
+                try await harness.withRelay {
+                    try await whileRunning(projector.runUntilCancelled) {
+                        // Cancel a running statement (SQLSTATE 57014, as a statement timeout
+                        // raises) and kill connections, while batches are in flight. The
+                        // victims are chosen first (`OFFSET 0` keeps the planner from calling
+                        // the signal function on rows the filter would drop).
+                        var hits = 0
+                        let deadline = ContinuousClock.now + .seconds(30)
+                        while hits < 6, ContinuousClock.now < deadline {
+                            let signalled = try await harness.pool.query(hits % 2 == 0 ? """
+                                SELECT count(*) FILTER (WHERE pg_cancel_backend(pid))::bigint FROM (
+                                    SELECT pid FROM pg_stat_activity
+                                    WHERE application_name = \(name) AND pid <> pg_backend_pid() AND state = 'active' OFFSET 0
+                                ) victims
+                                """ : """
+                                SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::bigint FROM (
+                                    SELECT pid FROM pg_stat_activity
+                                    WHERE application_name = \(name) AND pid <> pg_backend_pid() AND state <> 'idle' OFFSET 0
+                                ) victims
+                                """).first?.decode(Int64.self, at: 0) ?? 0
+                            if signalled > 0 { hits += 1 }
+                            try await Task.sleep(for: .milliseconds(10))
+                        }
+                        #expect(hits > 0, "no batch was in flight to kill")
+                        try await harness.waitForCheckpoint(projection, toReach: 300)
+                    }
+                }
+            }
+            #expect(try await harness.totals(projection).events == 300)
+            #expect(try await harness.pool.query("SELECT count(*)::bigint FROM projection_dead_letters").first?.decode(Int64.self, at: 0) == 0)
+            #expect(!registry.emitToString().contains(#"reprise_projector_batch_failures_total{projection="stream_counts"} 0"#))
+            #expect(registry.emitToString().contains("reprise_projector_batch_failures_total"))
+        }
+    }
+
     @Test("a rebuild swaps generations while readers and the live projector keep going")
     func rebuildSwaps() async throws {
         try await PipelineHarness.with { harness in
