@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed on this machine; prints a table, or JSON with --json.",
-        subcommands: [BenchDriversCommand.self, BenchStoreCommand.self, BenchAPICommand.self, BenchPipelineCommand.self]
+        subcommands: [BenchDriversCommand.self, BenchStoreCommand.self, BenchAPICommand.self, BenchPipelineCommand.self, BenchRebuildCommand.self]
     )
 }
 
@@ -121,6 +121,37 @@ struct BenchAPICommand: AsyncParsableCommand {
             logger: options.makeLogger(label: "reprise.bench")
         )
         try bench.print(BenchReport(benchmark: "api", results: try await benchmarks.run()))
+    }
+}
+
+struct BenchRebuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Every projection rebuilt from a synthetic log (1M events by default): rate beside the raw keyset read, and peak memory."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var bench: BenchOptions
+
+    @Option(help: "Events in the synthetic log (times --scale).")
+    var events = 1_000_000
+
+    @Option(name: .customLong("migrations-dir"), help: "Folder of NNNN_name.sql files [env: REPRISE_MIGRATIONS_DIR]")
+    var migrationsDirectory: String?
+
+    func run() async throws {
+        let options = try common.resolve()
+        let resolver = SettingsResolver(environment: ProcessInfo.processInfo.environment)
+        let benchmarks = RebuildBenchmarks(
+            options: .init(
+                postgresURL: options.postgresURL.value, natsURL: options.natsURL.value,
+                migrationsDirectory: resolver.resolve(Settings.migrationsDirectory, flag: migrationsDirectory).value,
+                events: max(1, Int(Double(events) * bench.scale)),
+                residentRows: try resolver.integer(Settings.rebuildResidentRows, flag: nil, in: 1_000...100_000_000)
+            ),
+            logger: options.makeLogger(label: "reprise.bench")
+        )
+        try bench.print(BenchReport(benchmark: "rebuild", results: try await benchmarks.run()))
     }
 }
 
