@@ -208,6 +208,7 @@ let package = Package(
         .target(
             name: "RepriseTestSupport",
             dependencies: [
+                "RepriseWorkload",
                 "Postgres", "NATS", "RepriseMigrations", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseRelay",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -17,7 +17,7 @@ public struct SyntheticLog {
         public let recordedAt: Timestamp
     }
 
-    private var random: WorkloadRandom
+    private var random: SeededRandom
     private var campaigns: [CampaignID: Campaign] = [:]
     /// Created campaigns in creation order: the generator picks from these, never from a
     /// hash-ordered collection.
@@ -48,7 +48,7 @@ public struct SyntheticLog {
         self.seed = seed
         self.maxStepMicroseconds = UInt64(max(1, maxStepMilliseconds)) * 1_000
         self.tickMicroseconds = Int64(max(1, tickMinutes)) * 60_000_000
-        self.random = WorkloadRandom(seed: seed)
+        self.random = SeededRandom(seed: seed)
         self.owners = owners
         self.now = start
         self.nextTick = start.microsecondsSinceEpoch
@@ -195,7 +195,7 @@ public struct SyntheticLog {
 
     /// A version-4-shaped UUID from the seed and a counter: unique and repeatable.
     static func eventID(seed: UInt64, index: UInt64) -> UUID {
-        var mixer = WorkloadRandom(seed: seed &+ index &* 0x9E37_79B9_7F4A_7C15)
+        var mixer = SeededRandom(seed: seed &+ index &* 0x9E37_79B9_7F4A_7C15)
         let high = mixer.next(), low = mixer.next()
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in 0..<8 {
@@ -209,24 +209,6 @@ public struct SyntheticLog {
             bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
         ))
     }
-}
-
-/// SplitMix64: small, fast and the same on every platform.
-struct WorkloadRandom {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in 0..<bound (bound > 0); the modulo bias is irrelevant here.
-    mutating func below(_ bound: UInt64) -> UInt64 { next() % bound }
 }
 
 // The generator builds its values from valid parts; a refusal here is a bug in it.

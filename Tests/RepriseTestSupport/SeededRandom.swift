@@ -1,15 +1,4 @@
-/// SplitMix64: seeded randomness for tests, so a "random" run is the same on every run and a
-/// failure can be replayed from its seed. Never `SystemRandomNumberGenerator` in a test.
-public struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
+import RepriseWorkload
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The tests' seeded randomness is the workload's: one SplitMix64 for the whole project.
+public typealias SeededRandom = RepriseWorkload.SeededRandom
