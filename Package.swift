@@ -161,6 +161,7 @@ let package = Package(
         .target(
             name: "ReprisePlatform",
             dependencies: [
+                "RepriseRuntime",
                 "Postgres", "NATS", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
                 "RepriseCampaigns", "RepriseAPI", "RepriseRelay", "RepriseProjectionCore", "RepriseProjections", "RepriseScores",
                 "RepriseScoring", "RepriseReadModels", "RepriseSettings",
@@ -208,6 +209,7 @@ let package = Package(
         .target(
             name: "RepriseTestSupport",
             dependencies: [
+                "RepriseRuntime",
                 "RepriseWorkload",
                 "Postgres", "NATS", "RepriseMigrations", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseRelay",
                 .product(name: "Logging", package: "swift-log"),

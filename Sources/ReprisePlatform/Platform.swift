@@ -11,6 +11,7 @@ import RepriseProjectionCore
 import RepriseProjections
 import RepriseReadModels
 import RepriseRelay
+import RepriseRuntime
 import RepriseScores
 import RepriseScoring
 import ServiceLifecycle
@@ -186,34 +187,16 @@ public struct Platform: Sendable {
     ) async throws -> R {
         let platform = try await build(configuration, logger: logger, overrides: overrides)
         let group = ServiceGroup(configuration: .init(services: platform.services, logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            // Awaited below by `waitForAll`, after `body` is done with the platform.
-            tasks.addTask {
-                do {
-                    try await group.run()
-                } catch {
-                    platform.apiAddress.fail(PlatformError(code: .notStarted, message: "the platform stopped: \(error)"))
-                    throw error
-                }
-                platform.apiAddress.fail(PlatformError(code: .notStarted, message: "the platform stopped"))
-            }
-            let result: Result<R, any Error>
+        return try await withBackground({
             do {
-                result = .success(try await body(platform))
+                try await group.run()
             } catch {
-                result = .failure(error)
+                platform.apiAddress.fail(PlatformError(code: .notStarted, message: "the platform stopped: \(error)"))
+                throw error
             }
-            await group.triggerGracefulShutdown()
-            let stopped: Result<Void, any Error>
-            do {
-                try await tasks.waitForAll()
-                stopped = .success(())
-            } catch {
-                stopped = .failure(error)
-            }
-            let value = try result.get()
-            try stopped.get()
-            return value
+            platform.apiAddress.fail(PlatformError(code: .notStarted, message: "the platform stopped"))
+        }, stop: { await group.triggerGracefulShutdown() }) {
+            try await body(platform)
         }
     }
 }

@@ -6,6 +6,7 @@ import Prometheus
 import RepriseEventLog
 import RepriseEventStore
 import RepriseRelay
+import RepriseRuntime
 
 /// A migrated schema, an event store on it, and a JetStream stream name and subject
 /// prefix of the test's own: what relay and projector tests start from.
@@ -139,30 +140,11 @@ public struct HarnessTimeout: Error, CustomStringConvertible {
 public func whileRunning<R: Sendable>(
     _ service: @escaping @Sendable () async throws -> Void, _ body: () async throws -> R
 ) async throws -> R {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            do {
-                try await service()
-            } catch where Task.isCancelled {
-                return
-            }
-        }
-        let result: Result<R, any Error>
+    try await withBackground({
         do {
-            result = .success(try await body())
-        } catch {
-            result = .failure(error)
+            try await service()
+        } catch where Task.isCancelled {
+            return
         }
-        group.cancelAll()
-        let stopped: Result<Void, any Error>
-        do {
-            try await group.waitForAll()
-            stopped = .success(())
-        } catch {
-            stopped = .failure(error)
-        }
-        let value = try result.get()
-        try stopped.get()
-        return value
-    }
+    }, body)
 }
