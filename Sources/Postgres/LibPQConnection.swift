@@ -69,19 +69,21 @@ final class LibPQConnection: @unchecked Sendable {
 
     // MARK: Statements
 
-    func execute(_ sql: String, _ binds: PostgresBindings) throws -> PostgresResult {
+    func execute(_ sql: String, _ binds: PostgresBindings, resultFormat: PostgresResultFormat = .text) throws -> PostgresResult {
         let connection = try live(for: sql)
         let result = try binds.withLibPQParameters(query: sql) { parameters in
             PQexecParams(
                 connection, sql, parameters.count, parameters.types, parameters.values,
-                parameters.lengths, parameters.formats, 0
+                parameters.lengths, parameters.formats, resultFormat.rawValue
             )
         }
         return try check(result, query: sql)
     }
 
     /// Prepares on first use in this session, then reuses the server-side plan.
-    func executePrepared(name: String, sql: String, _ binds: PostgresBindings) throws -> PostgresResult {
+    func executePrepared(
+        name: String, sql: String, _ binds: PostgresBindings, resultFormat: PostgresResultFormat = .text
+    ) throws -> PostgresResult {
         let connection = try live(for: sql)
         try Self.rejectNUL(in: name, what: "statement name", query: sql)
         return try binds.withLibPQParameters(query: sql) { parameters in
@@ -101,7 +103,8 @@ final class LibPQConnection: @unchecked Sendable {
                 )
             }
             let result = PQexecPrepared(
-                connection, name, parameters.count, parameters.values, parameters.lengths, parameters.formats, 0
+                connection, name, parameters.count, parameters.values, parameters.lengths, parameters.formats,
+                resultFormat.rawValue
             )
             return try check(result, query: sql)
         }

@@ -6,6 +6,14 @@
 public protocol PostgresArrayElement: Sendable {
     static func encodeArray(_ elements: [Self], into bindings: inout PostgresBindings)
     static func decodeArray(postgresText text: String) -> [Self]?
+    /// The array from a binary-format result; the default refuses it.
+    static func decodeArray(postgresBinary value: PostgresBinaryValue) -> [Self]?
+}
+
+extension PostgresArrayElement {
+    public static func decodeArray(postgresBinary value: PostgresBinaryValue) -> [Self]? {
+        nil
+    }
 }
 
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
@@ -19,6 +27,11 @@ extension Array: PostgresDecodable where Element: PostgresArrayElement {
         guard let elements = Element.decodeArray(postgresText: text) else { return nil }
         self = elements
     }
+
+    public init?(postgresBinary value: PostgresBinaryValue) {
+        guard let elements = Element.decodeArray(postgresBinary: value) else { return nil }
+        self = elements
+    }
 }
 
 extension UInt8: PostgresArrayElement {
@@ -29,6 +42,14 @@ extension UInt8: PostgresArrayElement {
 
     public static func decodeArray(postgresText text: String) -> [UInt8]? {
         PostgresByteaText.parse(text)
+    }
+
+    /// A `bytea`'s bytes as they are, or, for a textual column (`text`, `json`, …), its
+    /// UTF-8: in binary results both arrive as plain bytes, so a `data::text` column needs
+    /// no `String` on the way to `[UInt8]`.
+    public static func decodeArray(postgresBinary value: PostgresBinaryValue) -> [UInt8]? {
+        guard value.type == .bytea || value.isTextual else { return nil }
+        return value.array
     }
 }
 

@@ -100,8 +100,8 @@ public final class PostgresConnection: Sendable {
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {
         logger.debug("Query", metadata: ["postgres.query": "\(query.sql)"])
-        let result = try await run(query: query.sql) { [sql = query.sql, binds = query.binds] in
-            try $0.execute(sql, binds)
+        let result = try await run(query: query.sql) { [sql = query.sql, binds = query.binds, format = query.resultFormat] in
+            try $0.execute(sql, binds, resultFormat: format)
         }
         return PostgresRows(result: result)
     }
@@ -113,7 +113,9 @@ public final class PostgresConnection: Sendable {
             "postgres.statement": "\(statement.name)",
             "postgres.query": "\(statement.sql)",
         ])
-        let result = try await run(query: statement.sql) { try $0.executePrepared(name: statement.name, sql: statement.sql, binds) }
+        let result = try await run(query: statement.sql) { 
+            try $0.executePrepared(name: statement.name, sql: statement.sql, binds, resultFormat: statement.resultFormat)
+        }
         return PostgresRows(result: result)
     }
 
@@ -156,10 +158,13 @@ public final class PostgresConnection: Sendable {
 public struct PostgresPreparedStatement: Sendable, Hashable {
     public let name: String
     public let sql: String
+    /// How the server sends the rows: text (the default) or binary, for hot reads.
+    public let resultFormat: PostgresResultFormat
 
-    public init(name: String, sql: String) {
+    public init(name: String, sql: String, resultFormat: PostgresResultFormat = .text) {
         self.name = name
         self.sql = sql
+        self.resultFormat = resultFormat
     }
 }
 

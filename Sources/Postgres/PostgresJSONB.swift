@@ -38,4 +38,15 @@ public struct PostgresJSONB: Sendable, Hashable, PostgresEncodable, PostgresDeco
     public init?(postgresText text: String) {
         self.rawJSON = text
     }
+
+    /// `jsonb`'s binary form is a version byte (1) and the text; `json`'s is the text.
+    public init?(postgresBinary value: PostgresBinaryValue) {
+        if value.type == .jsonb {
+            guard value.count >= 1, value.bytes[0] == 1 else { return nil }
+            self.rawJSON = String(decoding: UnsafeRawBufferPointer(rebasing: value.bytes.dropFirst()), as: UTF8.self)
+        } else {
+            guard value.isTextual else { return nil }
+            self.rawJSON = value.string
+        }
+    }
 }

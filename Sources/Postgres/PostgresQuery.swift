@@ -8,6 +8,8 @@
 public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
     public var sql: String
     public var binds: PostgresBindings
+    /// How the server sends the rows: text unless set to binary.
+    public var resultFormat: PostgresResultFormat = .text
 
     /// SQL written by hand: the caller guarantees `sql` holds no untrusted text.
     public init(unsafeSQL sql: String, binds: PostgresBindings = .init()) {

@@ -19,7 +19,8 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
     public var columnNames: [String] { result.columnNames }
 }
 
-/// One result row; values are decoded from PostgreSQL's text format on demand.
+/// One result row; values are decoded on demand, from PostgreSQL's text format or, for a
+/// statement run with `PostgresResultFormat.binary`, from each type's binary format.
 public struct PostgresRow: Sendable {
     let result: PostgresResult
     /// The row's position in its `PostgresRows`.
@@ -49,6 +50,12 @@ public struct PostgresRow: Sendable {
                 throw decodingError(column, "is NULL, which \(T.self) cannot represent; decode \(T.self)? instead")
             }
             return null
+        }
+        if result.isBinary(column: column) {
+            guard let value = result.withBinary(row: index, column: column, T.init(postgresBinary:)) else {
+                throw decodingError(column, "holds a binary value that is not a valid \(T.self)")
+            }
+            return value
         }
         guard let value = T(postgresText: result.text(row: index, column: column)) else {
             throw decodingError(column, "holds a value that is not a valid \(T.self)")
@@ -116,11 +123,16 @@ final class PostgresResult: @unchecked Sendable {
     let rowCount: Int
     let columnNames: [String]
     let affectedRows: Int
+    /// Per column: whether its values are in binary format.
+    private let binaryColumns: [Bool]
+    private let columnTypes: [PostgresDataType]
 
     init(_ raw: OpaquePointer) {
         self.raw = raw
         rowCount = Int(PQntuples(raw))
         columnNames = (0..<PQnfields(raw)).map { String(cString: PQfname(raw, $0)) }
+        binaryColumns = (0..<PQnfields(raw)).map { PQfformat(raw, $0) == 1 }
+        columnTypes = (0..<PQnfields(raw)).map { PostgresDataType(rawValue: PQftype(raw, $0)) }
         affectedRows = Int(String(cString: PQcmdTuples(raw))) ?? 0
     }
 
@@ -142,6 +154,18 @@ final class PostgresResult: @unchecked Sendable {
         return PQgetvalue(raw, Int32(row), Int32(column)).withMemoryRebound(to: UInt8.self, capacity: length) {
             String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
         }
+    }
+
+    func isBinary(column: Int) -> Bool {
+        binaryColumns[column]
+    }
+
+    /// Lends the value's bytes to `body`; they belong to the result and must not escape.
+    @inline(__always)
+    func withBinary<T>(row: Int, column: Int, _ body: (PostgresBinaryValue) -> T) -> T {
+        let length = Int(PQgetlength(raw, Int32(row), Int32(column)))
+        let bytes = UnsafeRawBufferPointer(start: PQgetvalue(raw, Int32(row), Int32(column)), count: length)
+        return body(PostgresBinaryValue(type: columnTypes[column], bytes: bytes))
     }
 
     func typeOID(column: Int) -> UInt32 {

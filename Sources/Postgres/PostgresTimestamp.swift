@@ -86,6 +86,14 @@ enum PostgresTimestamp {
         return Date(timeIntervalSinceReferenceDate: Double(micros - referenceDateMicros) / Double(microsPerSecond))
     }
 
+    /// A binary `timestamptz` (microseconds since 2000-01-01 UTC) as a `Date`, rounded as `parse` rounds.
+    static func date(microsecondsSince2000 micros: Int64) -> Date {
+        // 2000-01-01 is 366 days before Foundation's reference date.
+        let (sinceReference, overflow) = micros.subtractingReportingOverflow(366 * microsPerDay)
+        let value = overflow ? Double(micros) - Double(366 * microsPerDay) : Double(sinceReference)
+        return Date(timeIntervalSinceReferenceDate: value / Double(microsPerSecond))
+    }
+
     // Howard Hinnant's days_from_civil and civil_from_days, http://howardhinnant.github.io/date_algorithms.html
     private static func daysSince1970(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year

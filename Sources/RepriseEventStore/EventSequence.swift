@@ -6,12 +6,12 @@ import RepriseEventLog
 /// `migrations/0002_fanout_and_projections.sql`): numbering the log, which only the relay
 /// does, and reading it back by number, which rebuilds and auditors do.
 public enum EventSequence {
-    static let assignNext = PostgresPreparedStatement(
+    static let assignNext = Statements.eventRead(
         name: "reprise_sequence_next",
         sql: "SELECT * FROM reprise_sequence_next($1)"
     )
 
-    static let readAfter = PostgresPreparedStatement(
+    static let readAfter = Statements.eventRead(
         name: "reprise_read_sequenced",
         sql: """
             SELECT s.global_sequence, e.transaction_id::text, e.position, e.event_id, e.stream_id, e.stream_version,

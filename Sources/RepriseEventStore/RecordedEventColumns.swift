@@ -2,7 +2,10 @@ import Foundation
 import Postgres
 import RepriseEventLog
 
-/// Decodes the columns of `Statements.eventColumns` into a `RecordedEvent`.
+/// Decodes the columns of `Statements.eventColumns` into a `RecordedEvent`, from a statement
+/// run with binary results (`Statements.eventRead`): ids come as their sixteen bytes, numbers
+/// as big-endian integers, hashes as bytes and the data's text straight into `[UInt8]`, so a
+/// row costs a few copies and the strings `RecordedEvent` holds, and no parsing.
 enum RecordedEventColumns {
     /// `offset`: the index of the first event column, when the row has others before them.
     static func decode(_ row: PostgresRow, offset: Int = 0) throws -> RecordedEvent {
@@ -17,7 +20,7 @@ enum RecordedEventColumns {
             streamVersion: try row.decode(Int.self, at: offset + 4),
             type: try row.decode(String.self, at: offset + 5),
             schemaVersion: try row.decode(Int.self, at: offset + 6),
-            data: Array(try row.decode(String.self, at: offset + 7).utf8),
+            data: try row.decode([UInt8].self, at: offset + 7),
             metadata: EventMetadata(
                 correlationID: try row.decode(UUID.self, at: offset + 8),
                 causationID: try row.decode(UUID?.self, at: offset + 9),

@@ -2,13 +2,19 @@ import Postgres
 
 /// The event store's SQL, prepared once per connection.
 enum Statements {
-    /// Columns of a `RecordedEvent`, in the order `RecordedEventColumns.decode` reads them.
-    /// `data::text` is what the hash chain covers; the time comes as exact microseconds.
+    /// Columns of a `RecordedEvent`, in the order `RecordedEventColumns.decode` reads them, with
+    /// binary results (`eventRead`). `data::text` is what the hash chain covers; the time comes as
+    /// exact microseconds.
     static let eventColumns = """
         transaction_id::text AS transaction_text, position, event_id, stream_id, stream_version, event_type, schema_version,
         data::text, correlation_id, causation_id, actor, command_id,
         (extract(epoch FROM recorded_at) * 1000000)::bigint AS recorded_micros, previous_hash, hash
         """
+
+    /// A statement whose rows `RecordedEventColumns.decode` reads: binary results.
+    static func eventRead(name: String, sql: String) -> PostgresPreparedStatement {
+        PostgresPreparedStatement(name: name, sql: sql, resultFormat: .binary)
+    }
 
     /// Causation ids arrive as text with '' for none, so the array needs no NULL elements.
     static let appendBatch = PostgresPreparedStatement(
@@ -19,7 +25,7 @@ enum Statements {
             """
     )
 
-    static let readStreamForward = PostgresPreparedStatement(
+    static let readStreamForward = eventRead(
         name: "reprise_read_stream_forward",
         sql: """
             SELECT \(eventColumns) FROM events
@@ -28,7 +34,7 @@ enum Statements {
             """
     )
 
-    static let readStreamBackward = PostgresPreparedStatement(
+    static let readStreamBackward = eventRead(
         name: "reprise_read_stream_backward",
         sql: """
             SELECT \(eventColumns) FROM events
@@ -39,7 +45,7 @@ enum Statements {
 
     /// The stable prefix of the log: rows of transactions older than every transaction
     /// still running (the snapshot's xmin) can no longer be joined by an earlier row.
-    static let readLog = PostgresPreparedStatement(
+    static let readLog = eventRead(
         name: "reprise_read_log",
         sql: """
             SELECT \(eventColumns) FROM events

@@ -205,16 +205,25 @@ public final class Relay: Service {
             return try state.next(now: .now)
 
         case .publish(let events):
-            for event in events {
-                try jetStream.publishAsync(
-                    subject: EventMessage.subject(forType: event.event.type, prefix: configuration.subjectPrefix),
-                    payload: event.event.data,
-                    headerFields: EventMessage.headerFields(for: event),
-                    messageID: EventMessage.messageID(of: event),
-                    expectedLastSequence: event.globalSequence - 1
-                )
+            // What follows a publish is, while there is work, the next batch's read. It runs
+            // while this batch is handed to libnats, so Postgres numbers and this process
+            // decodes the next batch as the current one goes out. The state sees the same
+            // calls in the same order (`next`, then `batchRead`); only the I/O overlaps. A
+            // read whose publish failed is a read after a crash: the tail check refills it.
+            let following = try state.next(now: .now)
+            let read: @Sendable () async throws -> [SequencedEvent]
+            switch following {
+            case .assignNext(let limit):
+                read = { try await EventSequence.assignNext(limit: limit, on: connection) }
+            case .readNumbered(let after, let limit):
+                read = { try await EventSequence.read(after: after, limit: limit, on: connection) }
+            default:
+                try publish(events)
+                return following
             }
-            return try state.next(now: .now)
+            async let batch = read()
+            try publish(events)
+            return try state.batchRead(try await batch, now: .now)
 
         case .sleep(let delay):
             try? await Task.sleep(for: delay)
@@ -223,6 +232,30 @@ public final class Relay: Service {
         case .waitForWake(let timeout):
             let rung = await wake.wait(timeout: timeout)
             return try state.woke(rung: rung, now: .now)
+        }
+    }
+
+    /// Hands `events` to libnats without waiting, event N expecting N − 1 as the stream's tail.
+    private func publish(_ events: [SequencedEvent]) throws {
+        let prefix = configuration.subjectPrefix
+        // A log has a few dozen event types: their subjects are built once per batch, not per event.
+        var subjects: [String: String] = [:]
+        for event in events {
+            let type = event.event.type
+            let subject: String
+            if let known = subjects[type] {
+                subject = known
+            } else {
+                subject = EventMessage.subject(forType: type, prefix: prefix)
+                subjects[type] = subject
+            }
+            try jetStream.publishAsync(
+                subject: subject,
+                payload: event.event.data,
+                headerFields: EventMessage.headerFields(for: event),
+                messageID: EventMessage.messageID(of: event),
+                expectedLastSequence: event.globalSequence - 1
+            )
         }
     }
 
