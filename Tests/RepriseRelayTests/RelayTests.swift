@@ -43,7 +43,7 @@ struct RelayTests {
             try await harness.append(25)
             // Postgres has numbered events the stream never got (a relay killed after
             // numbering), and the stream has the first few (killed mid-batch).
-            let numbered = try await EventSequence.assignNext(limit: 20, on: harness.pool)
+            let numbered = try await harness.number(20)
             _ = try await harness.jetStream.createStream(harness.configuration.streamConfiguration)
             for event in numbered.prefix(7) {
                 _ = try await harness.jetStream.publish(
@@ -118,7 +118,7 @@ struct SequenceAuditTests {
     func auditFindsTampering() async throws {
         try await PipelineHarness.with { harness in
             try await harness.append(20)
-            _ = try await EventSequence.assignNext(limit: 20, on: harness.pool)
+            _ = try await harness.number(20)
             #expect(try await EventSequence.audit(on: harness.pool).problems == [])
 
             try await harness.pool.query("DELETE FROM event_sequence WHERE global_sequence = 7")

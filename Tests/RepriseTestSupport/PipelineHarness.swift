@@ -50,6 +50,22 @@ public struct PipelineHarness: Sendable {
         )
     }
 
+    /// Numbers the next `count` events as the relay would, waiting while other tests' open
+    /// transactions hold the visibility horizon back (below it no event can be numbered).
+    public func number(_ count: Int) async throws -> [SequencedEvent] {
+        var numbered: [SequencedEvent] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while numbered.count < count {
+            numbered += try await EventSequence.assignNext(limit: count - numbered.count, on: pool)
+            guard numbered.count < count else { break }
+            guard ContinuousClock.now < deadline else {
+                throw HarnessTimeout(description: "only \(numbered.count) of \(count) events could be numbered")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return numbered
+    }
+
     /// Runs a relay while `body` runs, then stops it.
     public func withRelay(_ body: () async throws -> Void) async throws {
         try await whileRunning(makeRelay().runUntilCancelled, body)
