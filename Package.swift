@@ -175,6 +175,7 @@ let package = Package(
         .target(
             name: "RepriseBench",
             dependencies: [
+                "RepriseRuntime",
                 "Postgres", "NATS", "RepriseEventLog", "RepriseEventStore", "RepriseMigrations",
                 "RepriseDomain", "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseScoring",
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,4 +1,5 @@
 import Foundation
+import RepriseRuntime
 
 /// One measured figure: how many operations, how long, and the rate.
 public struct BenchResult: Sendable, Codable, Equatable {
@@ -109,16 +110,6 @@ public struct BenchReport: Sendable, Codable {
 private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
     guard let a, let b else { return nil }
     return (a, b)
-}
-
-extension Duration {
-    var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
-    }
-
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
 }
 
 /// `base` operations times a benchmark's `--scale`, and at least one.

@@ -166,7 +166,11 @@ public struct Platform: Sendable {
 
     /// Runs the services until one of `signals` (or a failing service) stops them.
     public func run(gracefulShutdownSignals signals: [UnixSignal] = [.sigterm, .sigint], logger: Logger) async throws {
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
+        try await run(ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger)))
+    }
+
+    /// Runs `group`; however it ends, `apiPort()` stops waiting for a server that is gone.
+    private func run(_ group: ServiceGroup) async throws {
         do {
             try await group.run()
         } catch {
@@ -187,15 +191,7 @@ public struct Platform: Sendable {
     ) async throws -> R {
         let platform = try await build(configuration, logger: logger, overrides: overrides)
         let group = ServiceGroup(configuration: .init(services: platform.services, logger: logger))
-        return try await withBackground({
-            do {
-                try await group.run()
-            } catch {
-                platform.apiAddress.fail(PlatformError(code: .notStarted, message: "the platform stopped: \(error)"))
-                throw error
-            }
-            platform.apiAddress.fail(PlatformError(code: .notStarted, message: "the platform stopped"))
-        }, stop: { await group.triggerGracefulShutdown() }) {
+        return try await withBackground({ try await platform.run(group) }, stop: { await group.triggerGracefulShutdown() }) {
             try await body(platform)
         }
     }

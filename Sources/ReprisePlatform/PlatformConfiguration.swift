@@ -9,7 +9,7 @@ import RepriseScores
 import RepriseSettings
 
 /// The parts of the platform a process can run; `reprise serve --components` picks them.
-public enum PlatformComponent: String, CaseIterable, Sendable, Comparable {
+public enum PlatformComponent: String, CaseIterable, Sendable {
     case api, relay, ticker, projectors
 
     /// Parses `api,relay`: a one-line error names an unknown part.
@@ -26,10 +26,6 @@ public enum PlatformComponent: String, CaseIterable, Sendable, Comparable {
         }
         guard !selected.isEmpty else { throw PlatformError(code: .invalidConfiguration, message: "no component named") }
         return selected
-    }
-
-    public static func < (lhs: Self, rhs: Self) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }
 

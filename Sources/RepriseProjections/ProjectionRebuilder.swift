@@ -6,6 +6,7 @@ import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
 import RepriseProjectionCore
+import RepriseRuntime
 
 /// Blue/green rebuilds and verification of one projection.
 ///
@@ -247,8 +248,7 @@ public struct RebuildProgress: Sendable {
 
     /// Events per second so far.
     public var rate: Double {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return seconds > 0 ? Double(done) / seconds : 0
+        elapsed.seconds > 0 ? Double(done) / elapsed.seconds : 0
     }
 
     /// Seconds left at the rate so far; nil before there is a rate.

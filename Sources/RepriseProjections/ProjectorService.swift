@@ -209,8 +209,8 @@ public final class ProjectorService<P: Projection>: Service {
             }
             logger.debug("Batch applied", metadata: [
                 "batch.events": "\(messages.count)", "batch.rows_written": "\(outcome.rowsWritten)",
-                "batch.fetch_ms": "\((fetched - fetchStarted).milliseconds)", "batch.apply_ms": "\((committed - fetched).milliseconds)",
-                "batch.publish_ms": "\((clock.now - committed).milliseconds)", "batch.published_keys": "\(keys.count)",
+                "batch.fetch_ms": "\(Int((fetched - fetchStarted).milliseconds))", "batch.apply_ms": "\(Int((committed - fetched).milliseconds))",
+                "batch.publish_ms": "\(Int((clock.now - committed).milliseconds))", "batch.published_keys": "\(keys.count)",
             ])
             if let stopped = outcome.fold.stoppedAt {
                 throw ProjectionError(code: .stoppedAtPoison, message: "\(projection.name) stopped at event \(stopped)")
@@ -237,8 +237,4 @@ public final class ProjectorService<P: Projection>: Service {
     private func liveGeneration() async throws -> Int? {
         try await pool.withConnection { try await ProjectionLedger.liveGeneration(of: projection.name, on: $0, lock: .none) }
     }
-}
-
-extension Duration {
-    fileprivate var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
 }
