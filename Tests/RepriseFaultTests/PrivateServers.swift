@@ -9,9 +9,15 @@ enum PrivateServers {
     /// The suite runs only when asked to: it restarts servers and takes minutes.
     static var enabled: Bool { ProcessInfo.processInfo.environment["REPRISE_FAULT_TESTS"] == "1" }
 
-    static let postgresPort = 55439
-    static let natsPort = 54229
-    static let natsMonitorPort = 58229
+    /// Fixed ports, each overridable (`REPRISE_FAULT_PG_PORT`, `REPRISE_FAULT_NATS_PORT`,
+    /// `REPRISE_FAULT_NATS_MONITOR_PORT`) so two checkouts can run the suite side by side.
+    static let postgresPort = port("REPRISE_FAULT_PG_PORT", default: 55439)
+    static let natsPort = port("REPRISE_FAULT_NATS_PORT", default: 54229)
+    static let natsMonitorPort = port("REPRISE_FAULT_NATS_MONITOR_PORT", default: 58229)
+
+    private static func port(_ name: String, default fallback: Int) -> Int {
+        ProcessInfo.processInfo.environment[name].flatMap(Int.init) ?? fallback
+    }
 
     static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
