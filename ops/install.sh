@@ -17,5 +17,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Stock clients the tests drive the platform with: the official NATS client for Python
+# (watching the scores as personalization) and Schemathesis (the OpenAPI property test).
+python_wanted=(nats-py schemathesis)
+python_missing=()
+for package in "${python_wanted[@]}"; do
+  python3 -m pip show -q "$package" >/dev/null 2>&1 || python_missing+=("$package")
+done
+if [ ${#python_missing[@]} -gt 0 ]; then
+  say "installing Python packages ${python_missing[*]}"
+  python3 -m pip install -q "${python_missing[@]}" >/dev/null
+fi
+
 command -v swift >/dev/null || die "swift is not on PATH; Reprise needs Swift 6.2 or newer"
 say "dependencies present"
