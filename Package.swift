@@ -276,7 +276,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "RepriseAPI", "RepriseScoring", "RepriseCampaigns", "RepriseDomain", "RepriseEventLog", "RepriseEventStore",
-                "RepriseMigrations", "ReprisePlatform", "RepriseProjections", "RepriseRelay", "RepriseTestSupport", "Postgres", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "RepriseMigrations", "ReprisePlatform", "RepriseProjections", "RepriseRelay", "RepriseTestSupport", "Postgres", "NATS", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: safe
@@ -285,6 +285,7 @@ let package = Package(
             name: "RepriseRelayTests",
             dependencies: [
                 "RepriseRelay", "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "Postgres", "NATS", "RepriseTestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 ],
             swiftSettings: safe
         ),
@@ -310,7 +311,7 @@ let package = Package(
         .testTarget(
             name: "RepriseFaultTests",
             dependencies: [
-                "ReprisePlatform", "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseCampaigns",
+                "ReprisePlatform", "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseCampaigns", "RepriseRelay",
                 "RepriseDomain", "RepriseEventStore", "RepriseEventLog", "RepriseRuntime", "NATS", "Postgres", "RepriseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -59,9 +59,28 @@ public struct APIServices: Sendable {
     }
 }
 
-/// Whether the service can take commands now; `GET /health/ready` answers 503 while it is
-/// false. The composition root supplies it (the event store reachable, migrations applied).
-public typealias ReadinessProbe = @Sendable () async -> Bool
+/// Whether the service can take commands now; `GET /health/ready` answers 503 while it
+/// cannot. The composition root supplies it (the event store reachable, migrations applied,
+/// and the parts that may fail while commands are still accepted).
+public typealias ReadinessProbe = @Sendable () async -> Readiness
+
+/// What `GET /health/ready` reports.
+public struct Readiness: Sendable, Equatable {
+    /// Commands can be accepted into the log.
+    public var isReady: Bool
+    /// Parts that do not work while commands are still accepted, each with its problem's
+    /// code: `fanout` → `stream_ahead` while the relay is halted. Ready with degraded parts
+    /// is still a 200: taking the API out of rotation would refuse commands the log can take.
+    public var degraded: [String: String]
+
+    public init(isReady: Bool, degraded: [String: String] = [:]) {
+        self.isReady = isReady
+        self.degraded = degraded
+    }
+
+    public static let ready = Readiness(isReady: true)
+    public static let notReady = Readiness(isReady: false)
+}
 
 /// The request context of every route: the caller, once the key is checked.
 public struct APIRequestContext: RequestContext {
@@ -208,10 +227,12 @@ struct HealthRoutes {
     func register(on api: inout APIRouter) {
         api.on(.get, "/health/live") { _, _ in try Responses.json(["status": "live"]) }
         api.on(.get, "/health/ready") { _, _ in
-            guard await readiness() else {
+            let report = await readiness()
+            guard report.isReady else {
                 throw Problem.unavailable("PostgreSQL is unreachable or migrations are pending", type: "not_ready")
             }
-            return try Responses.json(["status": "ready"])
+            guard !report.degraded.isEmpty else { return try Responses.json(["status": "ready"]) }
+            return try Responses.json(ReadinessBody(status: "degraded", degraded: report.degraded))
         }
         api.on(.get, "/metrics") { _, _ in
             var headers = HTTPFields()
@@ -219,6 +240,11 @@ struct HealthRoutes {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }
     }
+}
+
+private struct ReadinessBody: Encodable {
+    let status: String
+    let degraded: [String: String]
 }
 
 enum Responses {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ReprisePlatform
-import RepriseRelay
 import RepriseSettings
 
 /// `reprise relay`: publishes the event log to JetStream until SIGTERM or SIGINT. Start as
@@ -22,10 +21,6 @@ struct RelayCommand: AsyncParsableCommand {
         )
         configuration.natsClientName = "reprise-relay"
         let platform = try await Platform.build(configuration, logger: logger)
-        do {
-            try await platform.run(logger: logger)
-        } catch let error as RelayError {
-            throw CLIFailure(error.description)
-        }
+        try await platform.run(logger: logger)
     }
 }

@@ -18,6 +18,7 @@ public struct RepriseCommand: AsyncParsableCommand {
             BenchCommand.self,
             ServeCommand.self,
             RelayCommand.self,
+            StreamCommand.self,
             ProjectionCommand.self,
             ScoresCommand.self,
             APIKeyCommand.self,

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import RepriseAPI
 import ReprisePlatform
-import RepriseRelay
 import RepriseSettings
 
 /// `reprise serve`: the platform in one process (the HTTP command API, the relay, the
@@ -61,11 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.tickInterval = .milliseconds(Int64(tickInterval * 1000))
         configuration.metricsPort = metricsPort
         let platform = try await Platform.build(configuration, logger: logger)
-        do {
-            try await platform.run(logger: logger)
-        } catch let error as RelayError {
-            throw CLIFailure(error.description)
-        }
+        try await platform.run(logger: logger)
     }
 }
 

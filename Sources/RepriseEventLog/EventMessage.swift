@@ -32,6 +32,9 @@ public enum EventMessage {
         public static let messageID = "Nats-Msg-Id"
         /// Set by the relay: the stream must end at N − 1 before message N.
         public static let expectedLastSequence = "Nats-Expected-Last-Sequence"
+        /// Set by the relay: the stream's last message must be event N − 1 (by its id) before
+        /// message N, so nothing published by someone else can stand in for an event.
+        public static let expectedLastMessageID = "Nats-Expected-Last-Msg-Id"
         /// W3C trace context: the correlation id is the trace id, so one request's events
         /// share a trace; the span id is the event id's last 8 bytes.
         public static let traceparent = "traceparent"

@@ -118,7 +118,7 @@ public struct Platform: Sendable {
                 let readiness = PostgresReadiness(pool: pool, migrations: configuration.migrations, logger: logger)
                 let routeServices = APIServices(
                     handler: commands, audit: audit, campaigns: ProjectedCampaignList(pool: pool), keyring: configuration.keyring,
-                    readiness: { await readiness.isReady() }, idempotencyKeys: IdempotencyKeys(store: store),
+                    readiness: { await readiness.readiness() }, idempotencyKeys: IdempotencyKeys(store: store),
                     bodyLimit: configuration.api.bodyLimit, logger: logger, metrics: APIMetrics(registry: registry),
                     scores: overrides.scores ?? { market, surface in
                         Array(try await ScoreQueries.published(market: market, surface: surface, on: pool).values)

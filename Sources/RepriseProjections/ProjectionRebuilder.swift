@@ -246,6 +246,12 @@ public struct RebuildProgress: Sendable {
     public let total: UInt64
     public let elapsed: Duration
 
+    public init(done: UInt64, total: UInt64, elapsed: Duration) {
+        self.done = done
+        self.total = total
+        self.elapsed = elapsed
+    }
+
     /// Events per second so far.
     public var rate: Double {
         elapsed.seconds > 0 ? Double(done) / elapsed.seconds : 0

@@ -25,6 +25,13 @@ import ServiceLifecycle
 ///   reorder the stream: the expected-last-sequence header makes one of them fail.
 /// - **Latency.** A trigger notifies `reprise_appended` on every commit that appends; the
 ///   relay wakes on it and also polls every `pollInterval` in case a notification is lost.
+/// - **Halting.** A stream that contradicts the log (a message the relay did not publish,
+///   or a log that lost numbered events) is never "repaired" by guessing. The relay halts:
+///   it publishes nothing, records the status in `relay_status` (readiness reports the
+///   fan-out as degraded), sets `reprise_relay_halted`, and checks the stream again every
+///   `haltedRecheckInterval`. It never stops the process: commands are still accepted into
+///   the log. Once an operator has rebuilt the stream (`reprise stream rebuild`), the next
+///   check finds it empty and the relay refills it from Postgres.
 public final class Relay: Service {
     private let postgres: PostgresConfiguration
     private let jetStream: JetStreamContext
@@ -52,9 +59,11 @@ public final class Relay: Service {
     }
 
     /// Leads when it can, stands by when another relay leads, and starts over after a
-    /// failure of either server. Only a stream that contradicts the log stops it.
+    /// failure of either server. A stream that contradicts the log halts it until the
+    /// stream agrees again; it returns only when cancelled.
     public func runUntilCancelled() async throws {
         let logger = logger
+        var halted: RelayError?
         while !Task.isCancelled {
             do {
                 _ = try await withRestarts(
@@ -75,9 +84,18 @@ public final class Relay: Service {
                     }
                 }
             } catch let error as RelayError {
-                logger.critical("Relay stopped: the stream contradicts the log", metadata: ["error": "\(error)"])
-                throw error
+                if halted?.code != error.code {
+                    logger.critical("Relay halted: the stream contradicts the log; rebuild it with `reprise stream rebuild`", metadata: [
+                        "error.code": "\(error.code)", "error": "\(error.message)",
+                    ])
+                }
+                halted = error
+                metrics.halted.set(Int64(1))
+                await recordStatus(.halted(error))
+                try? await Task.sleep(for: configuration.haltedRecheckInterval)
+                continue
             }
+            halted = nil
             // The leadership ended without a failure (its notifications ended): try again
             // for it, as a standby would.
             if !Task.isCancelled { try? await Task.sleep(for: configuration.leaderRetryInterval) }
@@ -175,7 +193,9 @@ public final class Relay: Service {
                 break
             }
             metrics.lastPublished.set(Int64(tail))
+            metrics.halted.set(Int64(0))
             // Both servers answered and the stream is the log's.
+            try await FanoutStatus.publishing.record(on: connection)
             progress.record()
             return try state.next(now: .now)
 
@@ -204,7 +224,7 @@ public final class Relay: Service {
             progress.record()
             return try state.next(now: .now)
 
-        case .publish(let events):
+        case .publish(let events, let after):
             // What follows a publish is, while there is work, the next batch's read. It runs
             // while this batch is handed to libnats, so Postgres numbers and this process
             // decodes the next batch as the current one goes out. The state sees the same
@@ -218,11 +238,11 @@ public final class Relay: Service {
             case .readNumbered(let after, let limit):
                 read = { try await EventSequence.read(after: after, limit: limit, on: connection) }
             default:
-                try publish(events)
+                try publish(events, after: after)
                 return following
             }
             async let batch = read()
-            try publish(events)
+            try publish(events, after: after)
             return try state.batchRead(try await batch, now: .now)
 
         case .sleep(let delay):
@@ -235,11 +255,13 @@ public final class Relay: Service {
         }
     }
 
-    /// Hands `events` to libnats without waiting, event N expecting N − 1 as the stream's tail.
-    private func publish(_ events: [SequencedEvent]) throws {
+    /// Hands `events` to libnats without waiting, event N expecting N − 1 as the stream's
+    /// last sequence and event N − 1's id as its last message id (`after` for the first).
+    private func publish(_ events: [SequencedEvent], after: String?) throws {
         let prefix = configuration.subjectPrefix
         // A log has a few dozen event types: their subjects are built once per batch, not per event.
         var subjects: [String: String] = [:]
+        var previousEventID = after
         for event in events {
             let type = event.event.type
             let subject: String
@@ -249,13 +271,27 @@ public final class Relay: Service {
                 subject = EventMessage.subject(forType: type, prefix: prefix)
                 subjects[type] = subject
             }
+            var headers = EventMessage.headerFields(for: event)
+            if let previousEventID { headers.append((name: EventMessage.Header.expectedLastMessageID, value: previousEventID)) }
+            let messageID = EventMessage.messageID(of: event)
             try jetStream.publishAsync(
                 subject: subject,
                 payload: event.event.data,
-                headerFields: EventMessage.headerFields(for: event),
-                messageID: EventMessage.messageID(of: event),
+                headerFields: headers,
+                messageID: messageID,
                 expectedLastSequence: event.globalSequence - 1
             )
+            previousEventID = messageID
+        }
+    }
+
+    /// Records a halt on a connection of its own (the leader's is gone with the failure).
+    /// Best effort: when Postgres is down too, readiness fails anyway.
+    private func recordStatus(_ status: FanoutStatus) async {
+        do {
+            try await PostgresConnection.withConnection(postgres, logger: logger) { try await status.record(on: $0) }
+        } catch {
+            logger.warning("Could not record the relay's status", metadata: ["error": "\(error)"])
         }
     }
 

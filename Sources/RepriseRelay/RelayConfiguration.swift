@@ -19,6 +19,8 @@ public struct RelayConfiguration: Sendable {
     public var publishTimeout: Duration
     /// JetStream's duplicate window: a re-published event inside it is dropped by id.
     public var duplicateWindow: Duration
+    /// How often a halted relay (the stream contradicts the log) checks the stream again.
+    public var haltedRecheckInterval: Duration
 
     public init(
         streamName: String = "EVENTS",
@@ -28,7 +30,8 @@ public struct RelayConfiguration: Sendable {
         streamCheckInterval: Duration = .seconds(5),
         leaderRetryInterval: Duration = .seconds(1),
         publishTimeout: Duration = .seconds(10),
-        duplicateWindow: Duration = .seconds(300)
+        duplicateWindow: Duration = .seconds(300),
+        haltedRecheckInterval: Duration = .seconds(5)
     ) {
         self.streamName = streamName
         self.subjectPrefix = subjectPrefix
@@ -38,6 +41,7 @@ public struct RelayConfiguration: Sendable {
         self.leaderRetryInterval = leaderRetryInterval
         self.publishTimeout = publishTimeout
         self.duplicateWindow = duplicateWindow
+        self.haltedRecheckInterval = haltedRecheckInterval
     }
 
     /// The stream: file storage, nothing ever discarded, deleted or purged, so history is
@@ -57,7 +61,7 @@ public struct RelayConfiguration: Sendable {
     }
 }
 
-/// Why the relay stopped or could not go on.
+/// Why the relay halted: the stream contradicts the log.
 public struct RelayError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String

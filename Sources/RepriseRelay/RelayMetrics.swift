@@ -7,6 +7,7 @@ public struct RelayMetrics: Sendable {
     let resyncs: Counter
     let lastPublished: Gauge
     let leader: Gauge
+    let halted: Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
         func name(_ metric: String, _ unit: String? = nil, _ help: String) -> MetricNameDescriptor {
@@ -23,5 +24,8 @@ public struct RelayMetrics: Sendable {
             descriptor: name("last_published_sequence", nil, "Global sequence of the last event the stream acknowledged.")
         )
         leader = registry.makeGauge(descriptor: name("leader", nil, "1 while this relay is the leader."))
+        halted = registry.makeGauge(descriptor: name(
+            "halted", nil, "1 while the relay publishes nothing because the stream contradicts the log (see reprise stream rebuild)."
+        ))
     }
 }

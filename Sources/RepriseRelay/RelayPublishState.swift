@@ -29,8 +29,10 @@ struct RelayPublishState {
         /// too when `refill`), then call `next(now:)`.
         case recordPublished(count: Int, through: UInt64, refill: Bool)
         /// Publish `events` without waiting, event N expecting N − 1 as the stream's last
-        /// sequence; then call `next(now:)`.
-        case publish([SequencedEvent])
+        /// sequence and, as its last message id, event N − 1's id (`after` for the first of
+        /// them; nil when no message precedes it or the tail check did not learn its id);
+        /// then call `next(now:)`.
+        case publish([SequencedEvent], after: String?)
         /// Nothing to publish yet: sleep briefly, then call `next(now:)`.
         case sleep(Duration)
         /// Nothing to publish: wait for a notification; report with `woke(rung:now:)`.
@@ -69,6 +71,11 @@ struct RelayPublishState {
     private var inFlight: (batch: Batch, through: UInt64)?
     /// Read while `inFlight` was unconfirmed: published once it is.
     private var pending: Batch?
+    /// The event id of the stream's message at `published`, once known. Each message names
+    /// its predecessor's id as well as its number, so a message someone else slipped into the
+    /// stream makes every later publish of the batch fail, rather than letting the rest land
+    /// after it with the right numbers and the foreign message standing in for an event.
+    private var lastEventID: String?
 
     init(configuration: RelayConfiguration, now: ContinuousClock.Instant) {
         self.configuration = configuration
@@ -104,7 +111,10 @@ struct RelayPublishState {
             )
         }
         checking = (tail, numbered)
-        guard tail > 0 else { return acceptTail(now: now) }
+        guard tail > 0 else {
+            lastEventID = nil
+            return acceptTail(now: now)
+        }
         return .compareTail(sequence: tail)
     }
 
@@ -113,11 +123,13 @@ struct RelayPublishState {
     mutating func tailCompared(streamEventID: String?, logEventID: String?, now: ContinuousClock.Instant) throws(RelayError) -> Action {
         guard let (tail, _) = checking else { preconditionFailure("tailCompared without a tail check under way") }
         guard let logEventID, streamEventID == logEventID else {
+            lastEventID = nil
             throw RelayError(
                 code: .streamDiverged,
                 message: "message \(tail) of \(configuration.streamName) is not event \(tail) of the log"
             )
         }
+        lastEventID = logEventID
         return acceptTail(now: now)
     }
 
@@ -167,6 +179,7 @@ struct RelayPublishState {
     mutating func publishFailed() -> Action {
         inFlight = nil
         pending = nil
+        lastEventID = nil
         return .readTail
     }
 
@@ -188,9 +201,11 @@ struct RelayPublishState {
         }
         try checkContinues(batch)
         retryDelay = nil
+        let after = lastEventID
         published = last.globalSequence
+        lastEventID = last.event.eventID.lowercasedText
         inFlight = (batch, last.globalSequence)
-        return .publish(batch.events)
+        return .publish(batch.events, after: after)
     }
 
     /// A batch must hold exactly the events after the stream's tail, in order: anything else

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NATS
 import Postgres
 import RepriseAPI
 import RepriseScoring
@@ -25,6 +26,9 @@ struct APIHarness: Sendable {
     let pool: PostgresConnectionPool
     /// The routes the server registered.
     let routes: [APIRoute]
+    /// With `fanout`: the event stream the relay publishes to, and JetStream to reach it.
+    let stream: String
+    let jetStream: JetStreamContext?
 
     /// One key per role; the managers own `label-7` and `label-9`.
     enum Key {
@@ -97,7 +101,7 @@ struct APIHarness: Sendable {
             client.connect()
             let harness = APIHarness(
                 client: client, port: port, handler: platform.commands, store: platform.store, pool: platform.pool,
-                routes: platform.apiRoutes
+                routes: platform.apiRoutes, stream: stream, jetStream: try platform.nats?.jetStream()
             )
             do {
                 try await body(harness)

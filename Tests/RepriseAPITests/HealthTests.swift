@@ -1,5 +1,6 @@
 import Logging
 import Postgres
+import RepriseDomain
 import RepriseMigrations
 import RepriseTestSupport
 import Testing
@@ -41,6 +42,38 @@ import Testing
                 ready.expectStatus(503)
                 #expect(ready.problemType == "not_ready")
             }
+        }
+    }
+
+    @Test("a halted relay leaves the API up: commands are accepted, readiness reports the fan-out degraded")
+    func haltedFanoutIsDegradedNotDown() async throws {
+        try await APIHarness.with(fanout: true) { api in
+            try await api.send(.post, "/campaigns", json: Bodies.create("cmp-1")).expectStatus(201)
+            let ready = try await api.send(.get, "/health/ready", key: nil)
+            ready.expectStatus(200)
+            #expect(ready.json["status"] == .string("ready"))
+
+            // A message nobody should have published lands in the event stream.
+            let jetStream = try #require(api.jetStream)
+            try await waitUntil("the relay published the first event") {
+                try await jetStream.streamInfo(name: api.stream).state.lastSequence >= 1
+            }
+            _ = try await jetStream.publish(subject: api.stream.lowercased() + ".campaign.created", payload: Array("{}".utf8))
+            try await api.send(.post, "/campaigns", json: Bodies.create("cmp-2")).expectStatus(201)
+            try await waitUntil("readiness reports the fan-out degraded") {
+                let reply = try await api.send(.get, "/health/ready", key: nil)
+                return reply.status == 200 && reply.json["status"] == .string("degraded")
+            }
+            let degraded = try await api.send(.get, "/health/ready", key: nil)
+            let code = degraded.json["degraded"]?["fanout"]
+            #expect(code.map { ["stream_ahead", "stream_diverged", "unexpected_ack"].map(JSONValue.string).contains($0) } == true, "\(degraded.body)")
+            #expect(degraded.contentType == "application/json")
+
+            // Still taking commands, into the log.
+            try await api.send(.post, "/campaigns", json: Bodies.create("cmp-3")).expectStatus(201)
+            #expect(try await api.version("cmp-3") == 1)
+            let metrics = try await api.send(.get, "/metrics", key: nil)
+            #expect(metrics.body.contains("reprise_relay_halted 1"))
         }
     }
 }

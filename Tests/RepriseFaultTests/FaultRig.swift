@@ -30,6 +30,8 @@ struct FaultRig: Sendable {
     let logger: Logger
     let relay: ComponentProcess
     let projector: ComponentProcess
+    /// What the components' processes are configured with; `reprise` run by a test gets it too.
+    let environment: [String: String]
 
     static func with(_ body: (FaultRig) async throws -> Void) async throws {
         try await MigratedDatabase.with(serverURL: PrivateServers.postgresURL, maxConnections: 16) { pool, database in
@@ -53,7 +55,8 @@ struct FaultRig: Sendable {
                     streamName: name, subjectPrefix: name.lowercased(), bucketName: "S" + name, scoresPrefix: name.lowercased() + "_scores",
                     logger: logger,
                     relay: ComponentProcess(component: "relay", environment: environment, logDirectory: logs),
-                    projector: ComponentProcess(component: "projectors", environment: environment, logDirectory: logs)
+                    projector: ComponentProcess(component: "projectors", environment: environment, logDirectory: logs),
+                    environment: environment
                 )
                 logger.notice("Fault scenario", metadata: ["schema": "\(database.schema)", "stream": "\(name)", "logs": "\(logs.path)"])
                 do {
@@ -209,6 +212,39 @@ struct FaultRig: Sendable {
         } catch {
             Issue.record("the score bucket does not equal the model: \(difference)")
         }
+    }
+
+    // MARK: Foreign messages
+
+    /// Publishes into the event stream a message the relay never published, as a
+    /// misconfigured or hostile publisher would: as the user the relay runs as here (who may
+    /// publish there), on a plain core publish (JetStream stores it all the same).
+    func publishForeignMessage() async throws {
+        try await NATSConnection.withConnection(url: environment["REPRISE_NATS_URL"] ?? PrivateServers.natsURL, name: "fault-tests-foreign", logger: logger) { nats in
+            try nats.publish(subject: subjectPrefix + ".campaign.created", payload: Array(#"{"foreign":true}"#.utf8))
+            try await nats.flush(timeout: .seconds(5))
+        }
+    }
+
+    /// Runs `reprise <arguments>` configured as the components are, to its end; returns its
+    /// exit status and output.
+    func runReprise(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = ComponentProcess.executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, ours in ours }
+        // A file, not a pipe: reading a pipe to its end would block a thread of the shared pool.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("reprise-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let output = try FileHandle(forWritingTo: log)
+        process.standardOutput = output
+        process.standardError = output
+        let exit = ExitSignal(for: process)
+        try process.run()
+        try? output.close()
+        let status = await exit.wait()
+        return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 
     // MARK: Poison

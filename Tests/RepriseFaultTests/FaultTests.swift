@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import RepriseRelay
 import RepriseTestSupport
 import Testing
 
@@ -162,6 +163,40 @@ struct FaultTests {
                 "load.seconds": "\(ContinuousClock.now - started)",
             ])
             try await rig.checkEverything(report)
+            #expect(!(await rig.relay.hasDied))
+            #expect(!(await rig.projector.hasDied))
+        }
+    }
+
+    @Test("a foreign message in the event stream under load: the relay halts, commands go on, `reprise stream rebuild` restores it")
+    func foreignMessage() async throws {
+        try await FaultRig.with { rig in
+            try await rig.relay.start()
+            try await rig.projector.start()
+            let load = rig.makeLoad()
+            let started = ContinuousClock.now
+            var atHalt = (events: UInt64(0), streamTail: UInt64(0))
+            var rebuild = (status: Int32(-1), output: "")
+            let report = try await load.running {
+                try await waitUntil("the projector applied 300 events") { try await rig.checkpoint() >= 300 }
+                try await rig.publishForeignMessage()
+                try await waitUntil("the relay halted") { try await FanoutStatus.read(on: rig.pool)?.state == .halted }
+                atHalt = (try await rig.eventCount(), try await rig.streamTail())
+                // The log keeps taking commands while nothing is published.
+                try await load.waitForMore(300)
+                #expect(try await rig.eventCount() > atHalt.events)
+                #expect(!(await rig.relay.hasDied))
+                rebuild = try await rig.runReprise(["stream", "rebuild", "--wait-seconds", "120"])
+                try await load.waitForMore(100)
+            }
+            #expect(rebuild.status == 0, "reprise stream rebuild: \(rebuild.output)")
+            let events = try await rig.waitForConvergence()
+            rig.logger.notice("Foreign message", metadata: [
+                "events.at_halt": "\(atHalt.events)", "stream.tail.at_halt": "\(atHalt.streamTail)",
+                "events": "\(events)", "commands": "\(report.commands)", "load.seconds": "\(ContinuousClock.now - started)",
+            ])
+            try await rig.checkEverything(report)
+            #expect(try await FanoutStatus.read(on: rig.pool) == .publishing)
             #expect(!(await rig.relay.hasDied))
             #expect(!(await rig.projector.hasDied))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import NATS
 import Postgres
+import Prometheus
 import RepriseDomain
 import RepriseEventLog
 import RepriseEventStore
@@ -99,15 +100,59 @@ struct RelayTests {
         }
     }
 
-    @Test("a stream ahead of Postgres stops the relay with a clear error")
-    func streamAheadIsFatal() async throws {
+    @Test("a foreign message halts the relay, which keeps running and says so; a rebuilt stream is refilled from the log")
+    func foreignMessageHaltsUntilRebuilt() async throws {
+        try await PipelineHarness.with { harness in
+            try await harness.append(20)
+            let registry = PrometheusCollectorRegistry()
+            let repair = EventStreamRepair(jetStream: harness.jetStream, configuration: harness.configuration)
+            try await whileRunning(harness.makeRelay(registry: registry).runUntilCancelled) {
+                try await harness.waitForStream(toReach: 20)
+                #expect(try await FanoutStatus.read(on: harness.pool) == .publishing)
+                #expect(try await repair.check(on: harness.pool).agrees)
+
+                // A message the relay did not publish, then more commands.
+                _ = try await harness.jetStream.publish(
+                    subject: harness.configuration.subjectPrefix + ".test.happened", payload: Array("{}".utf8)
+                )
+                try await harness.append(5)
+                try await waitUntil("the relay halted") { try await FanoutStatus.read(on: harness.pool)?.state == .halted }
+                let status = try #require(try await FanoutStatus.read(on: harness.pool))
+                #expect(["stream_ahead", "stream_diverged", "unexpected_ack"].contains(status.code ?? ""))
+                #expect(registry.emitToString().contains("reprise_relay_halted 1"))
+                let check = try await repair.check(on: harness.pool)
+                #expect(!check.agrees)
+                #expect(check.streamTail == 21)
+
+                // Halted, it publishes nothing more, and is still running.
+                try await Task.sleep(for: .milliseconds(600))
+                #expect(try await harness.streamTail() == 21)
+
+                try await repair.rebuild()
+                try await harness.waitForStream(toReach: 25)
+                try await waitUntil("the relay recorded that it publishes again") {
+                    try await FanoutStatus.read(on: harness.pool) == .publishing
+                }
+                #expect(registry.emitToString().contains("reprise_relay_halted 0"))
+                try await harness.append(3)
+                try await harness.waitForStream(toReach: 28)
+            }
+            #expect(try await harness.streamMismatches() == [])
+            #expect(try await repair.check(on: harness.pool).agrees)
+        }
+    }
+
+    @Test("a stream ahead of Postgres is a contradiction the check names: stream_ahead")
+    func streamAheadIsReported() async throws {
         try await PipelineHarness.with { harness in
             _ = try await harness.jetStream.createStream(harness.configuration.streamConfiguration)
             _ = try await harness.jetStream.publish(
                 subject: harness.configuration.subjectPrefix + ".test.happened", payload: Array("{}".utf8)
             )
-            let relay = harness.makeRelay()
-            await #expect(throws: RelayError.self) { try await relay.runUntilCancelled() }
+            let check = try await EventStreamRepair(jetStream: harness.jetStream, configuration: harness.configuration).check(on: harness.pool)
+            #expect(check.contradiction?.code == .streamAhead)
+            #expect(check.streamTail == 1)
+            #expect(check.numbered == 0)
         }
     }
 }

@@ -25,7 +25,8 @@ public struct PipelineHarness: Sendable {
                 let configuration = RelayConfiguration(
                     streamName: name, subjectPrefix: name.lowercased(), batchSize: 50,
                     pollInterval: .milliseconds(200), streamCheckInterval: .milliseconds(300),
-                    leaderRetryInterval: .milliseconds(100), publishTimeout: .seconds(5)
+                    leaderRetryInterval: .milliseconds(100), publishTimeout: .seconds(5),
+                    haltedRecheckInterval: .milliseconds(200)
                 )
                 let jetStream = try connection.jetStream()
                 let harness = PipelineHarness(
