@@ -77,6 +77,7 @@ let package = Package(
 
         // A seeded, realistic campaign log for benchmarks and property tests (and, later, the simulator).
         .target(name: "RepriseWorkload", dependencies: ["RepriseDomain", "RepriseEventLog"], swiftSettings: safe),
+        .target(name: "RepriseForecasting", dependencies: ["RepriseDomain"], swiftSettings: safe),
 
         // Operator-facing pieces.
         .target(name: "RepriseSettings", swiftSettings: safe),
@@ -194,7 +195,7 @@ let package = Package(
                 "RepriseProjectionCore",
                 "Postgres", "NATS", "RepriseSettings", "RepriseMigrations", "RepriseBench",
                 "RepriseDomain", "RepriseEventLog", "RepriseEventStore", "RepriseCampaigns", "RepriseAPI",
-                "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseScoring", "ReprisePlatform",
+                "RepriseRelay", "RepriseProjections", "RepriseScores", "RepriseScoring", "ReprisePlatform", "RepriseForecasting",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -319,6 +320,7 @@ let package = Package(
             swiftSettings: safe
         ),
         .testTarget(name: "RepriseRuntimeTests", dependencies: ["RepriseRuntime"], swiftSettings: safe),
+        .testTarget(name: "RepriseForecastingTests", dependencies: ["RepriseForecasting", "RepriseDomain"], swiftSettings: safe),
         .testTarget(
             name: "RepriseProjectionCoreTests",
             dependencies: ["RepriseProjectionCore", "RepriseScoring", "RepriseCampaigns", "RepriseDomain", "RepriseWorkload", "RepriseEventLog", "RepriseTestSupport"],

@@ -21,6 +21,7 @@ public struct RepriseCommand: AsyncParsableCommand {
             StreamCommand.self,
             ProjectionCommand.self,
             ScoresCommand.self,
+            ForecastCommand.self,
             APIKeyCommand.self,
         ]
     )

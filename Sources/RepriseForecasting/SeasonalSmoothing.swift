@@ -1,0 +1,197 @@
+/// Exponential smoothing with any number of nested seasonal cycles: Taylor's (2003)
+/// double-seasonal Holt-Winters when the periods are a day and a week of hourly steps
+/// (24 and 168), plain Holt-Winters with one, and Holt's linear trend with none.
+///
+/// The state is a level, a trend, one index per phase of each cycle and the last one-step
+/// error; `observe` folds one observation in, `forecast` projects the state forward. Both
+/// are pure: a model fitted once and fed the same observations is bit-for-bit the same
+/// wherever it runs, which is what a projection replayed from the log needs.
+///
+/// Seasonality is multiplicative (a quiet night is a share of the day's level, so it grows
+/// with the level), or additive for series that can be zero or negative. Taylor's AR(1)
+/// adjustment of the one-step error (`errorPersistence`) helps the first steps ahead and
+/// fades after them.
+public struct SeasonalSmoothing: Sendable, Equatable, Codable {
+    public enum Seasonality: String, Sendable, Codable {
+        case multiplicative, additive
+    }
+
+    /// The smoothing constants, each in [0, 1].
+    public struct Parameters: Sendable, Equatable, Codable {
+        /// How fast the level follows the observations.
+        public var level: Double
+        /// How fast the trend follows the level's changes (0: no trend).
+        public var trend: Double
+        /// How fast each cycle's indices follow, one per cycle.
+        public var seasons: [Double]
+        /// The AR(1) coefficient of the one-step error.
+        public var errorPersistence: Double
+
+        public init(level: Double, trend: Double, seasons: [Double], errorPersistence: Double) {
+            self.level = level
+            self.trend = trend
+            self.seasons = seasons
+            self.errorPersistence = errorPersistence
+        }
+    }
+
+    public let periods: [Int]
+    public let seasonality: Seasonality
+    public let parameters: Parameters
+    public private(set) var level: Double
+    public private(set) var trend: Double
+    /// One index per phase of each cycle, indexed by the step's phase in that cycle.
+    public private(set) var indices: [[Double]]
+    /// Steps observed since the start of the first cycle.
+    public private(set) var step: Int
+    /// The last one-step error (observation − forecast).
+    public private(set) var lastError: Double
+
+    /// Seasonal indices never fall below this share, so one empty hour cannot zero a phase
+    /// of a multiplicative cycle for good.
+    static let smallestIndex = 0.01
+
+    /// Initial state from the first observations: at least two of the longest cycle (one
+    /// for each cycle's shape, one more for the trend). `history` starts at phase 0.
+    public init(history: [Double], periods: [Int], seasonality: Seasonality, parameters: Parameters) throws(ForecastError) {
+        let sorted = periods.sorted()
+        guard sorted == periods, Set(periods).count == periods.count, periods.allSatisfy({ $0 >= 2 }) else {
+            throw ForecastError(code: .invalidSeasons, message: "seasons must be distinct, at least 2 steps, and in increasing order; got \(periods)")
+        }
+        guard parameters.seasons.count == periods.count else {
+            throw ForecastError(code: .invalidParameters, message: "one seasonal smoothing constant per season is needed")
+        }
+        let cycle = periods.last ?? 1
+        let needed = max(2 * cycle, 4)
+        guard history.count >= needed else {
+            throw ForecastError(code: .notEnoughHistory, message: "needs at least \(needed) observations (two of the longest season), got \(history.count)")
+        }
+        if seasonality == .multiplicative, history.contains(where: { $0 < 0 }) {
+            throw ForecastError(code: .invalidValue, message: "multiplicative seasonality needs observations of 0 or more")
+        }
+        self.periods = periods
+        self.seasonality = seasonality
+        self.parameters = parameters
+        let window = Array(history.prefix(needed))
+        let firstCycle = window.prefix(cycle).reduce(0, +) / Double(cycle)
+        let secondCycle = window.dropFirst(cycle).prefix(cycle).reduce(0, +) / Double(cycle)
+        trend = periods.isEmpty ? (window[1] - window[0]) : (secondCycle - firstCycle) / Double(cycle)
+        let mean = window.reduce(0, +) / Double(window.count)
+        // Each cycle's indices are what is left of the phase means once the shorter cycles
+        // are taken out, so a week's index holds only what the day's does not.
+        var indices: [[Double]] = []
+        for period in periods {
+            var sums = [Double](repeating: 0, count: period)
+            var counts = [Double](repeating: 0, count: period)
+            for (t, value) in window.enumerated() {
+                var explained = mean
+                for (other, otherPeriod) in zip(indices, periods) {
+                    explained = seasonality == .multiplicative ? explained * other[t % otherPeriod] : explained + other[t % otherPeriod]
+                }
+                let phase = t % period
+                sums[phase] += seasonality == .multiplicative ? (explained > 0 ? value / explained : 1) : value - explained
+                counts[phase] += 1
+            }
+            var cycleIndices = (0..<period).map { counts[$0] > 0 ? sums[$0] / counts[$0] : (seasonality == .multiplicative ? 1 : 0) }
+            if seasonality == .multiplicative {
+                // Normalised to average 1, so the level carries the scale.
+                let average = cycleIndices.reduce(0, +) / Double(period)
+                cycleIndices = cycleIndices.map { max(Self.smallestIndex, average > 0 ? $0 / average : 1) }
+            } else {
+                let average = cycleIndices.reduce(0, +) / Double(period)
+                cycleIndices = cycleIndices.map { $0 - average }
+            }
+            indices.append(cycleIndices)
+        }
+        self.indices = indices
+        // The level at the start of the first cycle, so observing the history from step 0
+        // walks through it once.
+        level = firstCycle - trend * Double(cycle + 1) / 2
+        step = 0
+        lastError = 0
+    }
+
+    /// The seasonal factor (or offset) of the step `ahead` steps after the last observed.
+    private func seasonal(at step: Int) -> Double {
+        var factor = seasonality == .multiplicative ? 1.0 : 0.0
+        for (cycleIndices, period) in zip(indices, periods) {
+            factor = seasonality == .multiplicative ? factor * cycleIndices[step % period] : factor + cycleIndices[step % period]
+        }
+        return factor
+    }
+
+    /// The point forecast of the next step.
+    public var nextForecast: Double { forecast(ahead: 1) }
+
+    /// The point forecast `ahead` steps after the last observation (1: the next step).
+    public func forecast(ahead: Int) -> Double {
+        precondition(ahead >= 1, "forecasts start one step ahead")
+        let base = level + Double(ahead) * trend
+        var persistence = 1.0
+        for _ in 0..<ahead { persistence *= parameters.errorPersistence }
+        let point = seasonality == .multiplicative ? base * seasonal(at: step + ahead - 1) : base + seasonal(at: step + ahead - 1)
+        let adjusted = point + persistence * lastError
+        return seasonality == .multiplicative ? max(0, adjusted) : adjusted
+    }
+
+    /// Folds in the observation of the next step; returns the one-step error it made.
+    @discardableResult
+    public mutating func observe(_ value: Double) -> Double {
+        let predicted = forecast(ahead: 1)
+        let error = value - predicted
+        let previousLevel = level
+        let expectedLevel = level + trend
+        let p = parameters
+        switch seasonality {
+        case .multiplicative:
+            let season = max(seasonal(at: step), Self.smallestIndex * Self.smallestIndex)
+            level = p.level * (value / season) + (1 - p.level) * expectedLevel
+            trend = p.trend * (level - previousLevel) + (1 - p.trend) * trend
+            let safeLevel = max(level, 1e-9)
+            for cycle in indices.indices {
+                let phase = step % periods[cycle]
+                let others = season / max(indices[cycle][phase], Self.smallestIndex)
+                let observed = value / (safeLevel * max(others, 1e-9))
+                indices[cycle][phase] = max(Self.smallestIndex, p.seasons[cycle] * observed + (1 - p.seasons[cycle]) * indices[cycle][phase])
+            }
+        case .additive:
+            let season = seasonal(at: step)
+            level = p.level * (value - season) + (1 - p.level) * expectedLevel
+            trend = p.trend * (level - previousLevel) + (1 - p.trend) * trend
+            for cycle in indices.indices {
+                let phase = step % periods[cycle]
+                let others = season - indices[cycle][phase]
+                indices[cycle][phase] = p.seasons[cycle] * (value - level - others) + (1 - p.seasons[cycle]) * indices[cycle][phase]
+            }
+        }
+        lastError = error
+        step += 1
+        return error
+    }
+}
+
+/// Why a forecast could not be made; `message` is one line for the operator.
+public struct ForecastError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let invalidSeasons = Code(rawValue: "invalid_seasons")
+        public static let invalidParameters = Code(rawValue: "invalid_parameters")
+        public static let notEnoughHistory = Code(rawValue: "not_enough_history")
+        public static let invalidValue = Code(rawValue: "invalid_value")
+        /// A row of an input series that cannot be read: its number is in the message.
+        public static let invalidRow = Code(rawValue: "invalid_row")
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

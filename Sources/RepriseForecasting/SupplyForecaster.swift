@@ -1,0 +1,162 @@
+/// A seasonal smoothing model with the spread of its recent errors: point forecasts with
+/// P10, P50 and P90 bounds, fitted to a history and kept current one observation at a time.
+///
+/// The bounds come from the empirical distribution of the last one-step errors (as ratios
+/// to the forecast for multiplicative seasonality, as differences for additive), widened
+/// for steps further ahead as exponential smoothing's error variance grows,
+/// σ²ₕ = σ²(1 + (h − 1)α²). Nothing assumes the errors are normal: supply has long tails.
+public struct SupplyForecaster: Sendable, Equatable, Codable {
+    public private(set) var model: SeasonalSmoothing
+    /// The last one-step errors, oldest first, at most `errorWindow` of them.
+    public private(set) var recentErrors: [Double]
+    public let errorWindow: Int
+
+    /// One forecast step: P10 ≤ P50 ≤ P90.
+    public struct Quantiles: Sendable, Equatable, Codable {
+        public var p10: Double
+        public var p50: Double
+        public var p90: Double
+
+        public init(p10: Double, p50: Double, p90: Double) {
+            self.p10 = p10
+            self.p50 = p50
+            self.p90 = p90
+        }
+    }
+
+    /// Fits the smoothing constants to `history` (a grid search minimising the one-step
+    /// squared error after one longest cycle of burn-in), then observes it all.
+    public static func fit(
+        history: [Double], periods: [Int], seasonality: SeasonalSmoothing.Seasonality? = nil, grid: ParameterGrid = .standard
+    ) throws(ForecastError) -> SupplyForecaster {
+        let chosenSeasonality = seasonality ?? (history.contains { $0 < 0 } ? .additive : .multiplicative)
+        let burnIn = periods.last ?? 2
+        var best: (score: Double, parameters: SeasonalSmoothing.Parameters)?
+        for parameters in grid.candidates(seasons: periods.count) {
+            var model = try SeasonalSmoothing(history: history, periods: periods, seasonality: chosenSeasonality, parameters: parameters)
+            var score = 0.0
+            for (t, value) in history.enumerated() {
+                let error = model.observe(value)
+                if t >= burnIn { score += error * error }
+                if let best, score >= best.score { break }
+            }
+            if score.isFinite, best.map({ score < $0.score }) ?? true { best = (score, parameters) }
+        }
+        guard let chosen = best?.parameters else {
+            throw ForecastError(code: .invalidValue, message: "no smoothing constants fit this history")
+        }
+        return try SupplyForecaster(history: history, periods: periods, seasonality: chosenSeasonality, parameters: chosen)
+    }
+
+    /// A forecaster with given constants that has observed `history`.
+    public init(
+        history: [Double], periods: [Int], seasonality: SeasonalSmoothing.Seasonality, parameters: SeasonalSmoothing.Parameters,
+        errorWindow: Int? = nil
+    ) throws(ForecastError) {
+        model = try SeasonalSmoothing(history: history, periods: periods, seasonality: seasonality, parameters: parameters)
+        self.errorWindow = errorWindow ?? min(1_000, max(48, 2 * (periods.last ?? 24)))
+        recentErrors = []
+        let burnIn = periods.last ?? 2
+        for (t, value) in history.enumerated() {
+            let predicted = model.nextForecast
+            model.observe(value)
+            if t >= burnIn { remember(value, predicted: predicted) }
+        }
+    }
+
+    /// Folds in the next observation.
+    public mutating func observe(_ value: Double) {
+        let predicted = model.nextForecast
+        model.observe(value)
+        remember(value, predicted: predicted)
+    }
+
+    private mutating func remember(_ value: Double, predicted: Double) {
+        let error: Double
+        switch model.seasonality {
+        case .multiplicative:
+            // A ratio; a forecast of about nothing says nothing about the spread.
+            guard predicted > 1e-6 else { return }
+            error = value / predicted
+        case .additive:
+            error = value - predicted
+        }
+        recentErrors.append(error)
+        if recentErrors.count > errorWindow { recentErrors.removeFirst(recentErrors.count - errorWindow) }
+    }
+
+    /// P10, P50 and P90 for each of the next `steps` steps.
+    public func forecast(steps: Int) -> [Quantiles] {
+        guard steps > 0 else { return [] }
+        let sorted = recentErrors.sorted()
+        let neutral = model.seasonality == .multiplicative ? 1.0 : 0.0
+        let q10 = sorted.isEmpty ? neutral : Self.quantile(sorted, 0.1)
+        let q50 = sorted.isEmpty ? neutral : Self.quantile(sorted, 0.5)
+        let q90 = sorted.isEmpty ? neutral : Self.quantile(sorted, 0.9)
+        let alpha = model.parameters.level
+        return (1...steps).map { ahead in
+            let point = model.forecast(ahead: ahead)
+            let widening = (1 + Double(ahead - 1) * alpha * alpha).squareRoot()
+            switch model.seasonality {
+            case .multiplicative:
+                let median = point * q50
+                return Quantiles(
+                    p10: max(0, median - (q50 - q10) * point * widening), p50: median, p90: median + (q90 - q50) * point * widening
+                )
+            case .additive:
+                let median = point + q50
+                return Quantiles(p10: median - (q50 - q10) * widening, p50: median, p90: median + (q90 - q50) * widening)
+            }
+        }
+    }
+
+    /// The `q` quantile of `sorted`, interpolating between neighbours.
+    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+        guard sorted.count > 1 else { return sorted.first ?? 0 }
+        let position = q * Double(sorted.count - 1)
+        let lower = Int(position.rounded(.down))
+        let upper = min(lower + 1, sorted.count - 1)
+        let fraction = position - Double(lower)
+        return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
+    }
+}
+
+/// The smoothing constants a fit tries. Each season's constant is chosen from the same list.
+public struct ParameterGrid: Sendable {
+    public var levels: [Double]
+    public var trends: [Double]
+    public var seasons: [Double]
+    public var errorPersistences: [Double]
+
+    public init(levels: [Double], trends: [Double], seasons: [Double], errorPersistences: [Double]) {
+        self.levels = levels
+        self.trends = trends
+        self.seasons = seasons
+        self.errorPersistences = errorPersistences
+    }
+
+    /// About a thousand candidates for two seasons: a fraction of a second per series in a
+    /// release build.
+    public static let standard = ParameterGrid(
+        levels: [0.01, 0.03, 0.08, 0.15, 0.3], trends: [0, 0.01], seasons: [0.02, 0.05, 0.1, 0.2, 0.35],
+        errorPersistences: [0, 0.5, 0.85]
+    )
+
+    func candidates(seasons count: Int) -> [SeasonalSmoothing.Parameters] {
+        var seasonal: [[Double]] = [[]]
+        for _ in 0..<count {
+            seasonal = seasonal.flatMap { prefix in seasons.map { prefix + [$0] } }
+        }
+        var all: [SeasonalSmoothing.Parameters] = []
+        for level in levels {
+            for trend in trends {
+                for seasonConstants in seasonal {
+                    for persistence in errorPersistences {
+                        all.append(.init(level: level, trend: trend, seasons: seasonConstants, errorPersistence: persistence))
+                    }
+                }
+            }
+        }
+        return all
+    }
+}
