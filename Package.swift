@@ -78,6 +78,7 @@ let package = Package(
         // A seeded, realistic campaign log for benchmarks and property tests (and, later, the simulator).
         .target(name: "RepriseWorkload", dependencies: ["RepriseDomain", "RepriseEventLog"], swiftSettings: safe),
         .target(name: "RepriseForecasting", dependencies: ["RepriseDomain"], swiftSettings: safe),
+        .target(name: "RepriseSimulation", dependencies: ["RepriseDomain"], swiftSettings: safe),
 
         // Operator-facing pieces.
         .target(name: "RepriseSettings", swiftSettings: safe),
@@ -321,6 +322,9 @@ let package = Package(
         ),
         .testTarget(name: "RepriseRuntimeTests", dependencies: ["RepriseRuntime"], swiftSettings: safe),
         .testTarget(name: "RepriseForecastingTests", dependencies: ["RepriseForecasting", "RepriseDomain"], swiftSettings: safe),
+        .testTarget(
+            name: "RepriseSimulationTests", dependencies: ["RepriseSimulation", "RepriseForecasting", "RepriseDomain"], swiftSettings: safe
+        ),
         .testTarget(
             name: "RepriseProjectionCoreTests",
             dependencies: ["RepriseProjectionCore", "RepriseScoring", "RepriseCampaigns", "RepriseDomain", "RepriseWorkload", "RepriseEventLog", "RepriseTestSupport"],

@@ -72,27 +72,29 @@ public struct SeasonalSmoothing: Sendable, Equatable, Codable {
         self.periods = periods
         self.seasonality = seasonality
         self.parameters = parameters
-        let window = Array(history.prefix(needed))
+        // Up to eight whole cycles of the longest season: the more cycles, the less one
+        // holiday or outage in them bends an index (each index is a median over cycles).
+        let cycles = periods.isEmpty ? 2 : min(8, history.count / cycle)
+        let window = Array(history.prefix(periods.isEmpty ? needed : cycles * cycle))
         let firstCycle = window.prefix(cycle).reduce(0, +) / Double(cycle)
-        let secondCycle = window.dropFirst(cycle).prefix(cycle).reduce(0, +) / Double(cycle)
-        trend = periods.isEmpty ? (window[1] - window[0]) : (secondCycle - firstCycle) / Double(cycle)
+        let lastCycle = window.suffix(cycle).reduce(0, +) / Double(cycle)
+        trend = periods.isEmpty ? (window[1] - window[0]) : (lastCycle - firstCycle) / Double(cycle * (cycles - 1))
         let mean = window.reduce(0, +) / Double(window.count)
-        // Each cycle's indices are what is left of the phase means once the shorter cycles
+        // Each cycle's indices are what is left of the phase medians once the shorter cycles
         // are taken out, so a week's index holds only what the day's does not.
         var indices: [[Double]] = []
         for period in periods {
-            var sums = [Double](repeating: 0, count: period)
-            var counts = [Double](repeating: 0, count: period)
+            var samples = [[Double]](repeating: [], count: period)
             for (t, value) in window.enumerated() {
-                var explained = mean
+                // The trend taken out too, so a growing series does not read as a season.
+                var explained = mean + trend * (Double(t) - Double(window.count - 1) / 2)
+                if seasonality == .multiplicative { explained = max(explained, 1e-9) }
                 for (other, otherPeriod) in zip(indices, periods) {
                     explained = seasonality == .multiplicative ? explained * other[t % otherPeriod] : explained + other[t % otherPeriod]
                 }
-                let phase = t % period
-                sums[phase] += seasonality == .multiplicative ? (explained > 0 ? value / explained : 1) : value - explained
-                counts[phase] += 1
+                samples[t % period].append(seasonality == .multiplicative ? value / explained : value - explained)
             }
-            var cycleIndices = (0..<period).map { counts[$0] > 0 ? sums[$0] / counts[$0] : (seasonality == .multiplicative ? 1 : 0) }
+            var cycleIndices = samples.map { $0.isEmpty ? (seasonality == .multiplicative ? 1 : 0) : Self.median($0) }
             if seasonality == .multiplicative {
                 // Normalised to average 1, so the level carries the scale.
                 let average = cycleIndices.reduce(0, +) / Double(period)
@@ -109,6 +111,12 @@ public struct SeasonalSmoothing: Sendable, Equatable, Codable {
         level = firstCycle - trend * Double(cycle + 1) / 2
         step = 0
         lastError = 0
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     /// The seasonal factor (or offset) of the step `ahead` steps after the last observed.

@@ -1,15 +1,24 @@
 /// A seasonal smoothing model with the spread of its recent errors: point forecasts with
 /// P10, P50 and P90 bounds, fitted to a history and kept current one observation at a time.
 ///
-/// The bounds come from the empirical distribution of the last one-step errors (as ratios
-/// to the forecast for multiplicative seasonality, as differences for additive), widened
-/// for steps further ahead as exponential smoothing's error variance grows,
-/// σ²ₕ = σ²(1 + (h − 1)α²). Nothing assumes the errors are normal: supply has long tails.
+/// The bounds come from the empirical distribution of the model's recent errors at a
+/// calibration horizon of one shortest season (a day of hourly steps): each step, the
+/// forecast it made that far back is compared with what happened. One-step errors would
+/// understate what a forecast days ahead misses; errors a day ahead already carry the
+/// day-to-day wobble and the seasonal indices' own error. Errors are ratios to the
+/// forecast for multiplicative seasonality, differences for additive; the band widens
+/// beyond the calibration horizon as exponential smoothing's variance grows,
+/// σ²ₕ = σ²(1 + (h − H)α²). Nothing assumes the errors are normal: supply has long tails.
 public struct SupplyForecaster: Sendable, Equatable, Codable {
     public private(set) var model: SeasonalSmoothing
-    /// The last one-step errors, oldest first, at most `errorWindow` of them.
+    /// The last errors at the calibration horizon, oldest first, at most `errorWindow`.
     public private(set) var recentErrors: [Double]
     public let errorWindow: Int
+    /// Steps ahead at which errors are measured.
+    public let calibrationHorizon: Int
+    /// Forecasts made `calibrationHorizon` steps before the step they are for, by that step
+    /// modulo the horizon; nil until made.
+    private var pending: [Double?]
 
     /// One forecast step: P10 ≤ P50 ≤ P90.
     public struct Quantiles: Sendable, Equatable, Codable {
@@ -55,20 +64,27 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
     ) throws(ForecastError) {
         model = try SeasonalSmoothing(history: history, periods: periods, seasonality: seasonality, parameters: parameters)
         self.errorWindow = errorWindow ?? min(1_000, max(48, 2 * (periods.last ?? 24)))
+        calibrationHorizon = periods.first ?? 1
+        pending = Array(repeating: nil, count: calibrationHorizon)
         recentErrors = []
         let burnIn = periods.last ?? 2
         for (t, value) in history.enumerated() {
-            let predicted = model.nextForecast
-            model.observe(value)
-            if t >= burnIn { remember(value, predicted: predicted) }
+            step(value, remembering: t >= burnIn)
         }
     }
 
     /// Folds in the next observation.
     public mutating func observe(_ value: Double) {
-        let predicted = model.nextForecast
+        step(value, remembering: true)
+    }
+
+    private mutating func step(_ value: Double, remembering: Bool) {
+        let slot = model.step % calibrationHorizon
+        if remembering, let predicted = pending[slot] { remember(value, predicted: predicted) }
         model.observe(value)
-        remember(value, predicted: predicted)
+        // The forecast for the step `calibrationHorizon` after this one: its slot is this
+        // step's, which was just read.
+        pending[slot] = model.forecast(ahead: calibrationHorizon)
     }
 
     private mutating func remember(_ value: Double, predicted: Double) {
@@ -96,7 +112,7 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
         let alpha = model.parameters.level
         return (1...steps).map { ahead in
             let point = model.forecast(ahead: ahead)
-            let widening = (1 + Double(ahead - 1) * alpha * alpha).squareRoot()
+            let widening = (1 + Double(max(0, ahead - calibrationHorizon)) * alpha * alpha).squareRoot()
             switch model.seasonality {
             case .multiplicative:
                 let median = point * q50
