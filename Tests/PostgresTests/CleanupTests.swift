@@ -69,8 +69,11 @@ import Testing
                         }
                     }
                     _ = try await waitUntil(.seconds(10)) { try await state(of: pid, on: observer) == "active" }
+                    let cancelledAt = ContinuousClock.now
                     group.cancelAll()
                     try await group.waitForAll()
+                    // Far less than the 30 s the statement would have run.
+                    #expect(ContinuousClock.now - cancelledAt < .seconds(10))
                 }
                 let idle = try await waitUntil(.seconds(10)) { try await state(of: pid, on: observer) == "idle" }
                 #expect(idle != nil)
