@@ -75,6 +75,26 @@ import Testing
         }
     }
 
+    @Test func readinessIsKeptForAboutASecond() async throws {
+        try await withPlatform(poolSize: 1) { _, database, port in
+            try await Self.withClient(port: port) { client in
+                #expect(try await Self.request(client, .get, "/health/ready").status == 200)
+                let answeredAt = ContinuousClock.now
+                // The database stops being ready: its newest migration is no longer recorded.
+                _ = try await database.withConnection { connection in
+                    try await connection.query(
+                        "DELETE FROM reprise_schema_migrations WHERE version = (SELECT max(version) FROM reprise_schema_migrations)"
+                    )
+                }
+                let soon = try await Self.request(client, .get, "/health/ready").status
+                // Within the second, the kept answer (checked only if this machine was quick enough).
+                if ContinuousClock.now - answeredAt < .milliseconds(800) { #expect(soon == 200) }
+                try await Task.sleep(for: .milliseconds(1_500))
+                #expect(try await Self.request(client, .get, "/health/ready").status == 503)
+            }
+        }
+    }
+
     @Test func aRequestThatCannotGetAConnectionGets503WithRetryAfter() async throws {
         try await withPlatform(poolSize: 1, waitTimeout: .milliseconds(200)) { platform, _, port in
             try await platform.pool.withConnection { _ in
