@@ -158,7 +158,7 @@ import Testing
 
             let unloaded = try await commands("quiet", count: 60)
             let (loaded, probes) = try await withThrowingTaskGroup(of: (latencies: [Duration]?, probes: Int).self) { group in
-                for _ in 0..<16 {
+                for _ in 0..<8 {
                     group.addTask {
                         let probes = try await Self.withClient(port: port) { client in
                             var probes = 0
@@ -215,10 +215,12 @@ import Testing
                     let status = try await Self.request(client, .post, "/campaigns", json: Bodies.create("cmp-behind")).status
                 #expect(status == 201)
                 }
+                // Held only briefly: the horizon is the whole cluster's, so this holds back the
+                // followers of every test running beside this one too.
                 let first = try await Self.horizonAge(port: port, atLeast: 0.05)
-                try await Task.sleep(for: .milliseconds(1_200))
-                let later = try await Self.horizonAge(port: port, atLeast: first + 1)
-                #expect(later >= first + 1)
+                try await Task.sleep(for: .milliseconds(300))
+                let later = try await Self.horizonAge(port: port, atLeast: first + 0.25)
+                #expect(later >= first + 0.25)
 
                 // The relay's log read stops at the horizon: the later campaign is not there yet.
                 let streams = try await Self.streamsInLog(platform)
