@@ -6,6 +6,7 @@ import Synchronization
 ///
 /// Operations run one at a time, in the order they are called. The type is `Sendable`, but a
 /// session has one transaction state: tasks that share a connection share its transactions.
+/// Cancelling the calling task cancels its statement on the server too (`.queryCanceled`).
 public final class PostgresConnection: Sendable {
     public let logger: Logger
     /// The server process behind this session, as in `pg_stat_activity.pid`.
