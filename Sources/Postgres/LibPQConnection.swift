@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 internal import CLibPQ
 
 /// A `PGconn` and the state that goes with it. Every method blocks; none may run on Swift's cooperative pool.
@@ -19,6 +20,11 @@ final class LibPQConnection: @unchecked Sendable {
     private let noticeLogger: Unmanaged<NoticeLogger>
     /// Read once at connect, so other threads never have to ask the `PGconn`.
     let backendProcessID: Int32
+    /// Cancels the running statement from another thread; libpq's `PGcancel` is made for that.
+    let canceller: StatementCanceller
+    /// Whether the session was inside a transaction after its last statement. Written on the
+    /// connection's thread, read by the pool when the connection comes back, without a thread hop.
+    private let transactionOpen = Atomic(false)
 
     /// Returns only a connected session; a failed `PGconn` is finished before throwing.
     static func connect(_ parameters: [(keyword: String, value: String)], logger: Logger) throws -> LibPQConnection {
@@ -44,6 +50,7 @@ final class LibPQConnection: @unchecked Sendable {
     private init(_ raw: OpaquePointer, logger: Logger) {
         self.raw = raw
         backendProcessID = PQbackendPID(raw)
+        canceller = StatementCanceller(PQgetCancel(raw))
         // Without a receiver, libpq prints NOTICEs and WARNINGs to stderr. The logger is retained
         // for as long as the PGconn can call back, and released in `finish()`.
         noticeLogger = Unmanaged.passRetained(NoticeLogger(logger: logger))
@@ -62,9 +69,27 @@ final class LibPQConnection: @unchecked Sendable {
     /// `PQfinish`, once. After it, every method throws `.connectionClosed`.
     func finish() {
         guard let raw else { return }
+        canceller.free()
         PQfinish(raw)
         self.raw = nil
         noticeLogger.release()
+    }
+
+    /// Records whether a transaction is open (or failed, or unknown after a lost connection),
+    /// for `isTransactionOpen`. Call after every statement.
+    func recordTransactionStatus() {
+        let open: Bool
+        if let raw, !isBroken {
+            open = PQtransactionStatus(raw) != PQTRANS_IDLE
+        } else {
+            open = false
+        }
+        transactionOpen.store(open, ordering: .releasing)
+    }
+
+    /// As of the last statement; safe to read from any thread.
+    var isTransactionOpen: Bool {
+        transactionOpen.load(ordering: .acquiring)
     }
 
     // MARK: Statements
@@ -81,32 +106,47 @@ final class LibPQConnection: @unchecked Sendable {
     }
 
     /// Prepares on first use in this session, then reuses the server-side plan.
+    ///
+    /// The server can forget its statements behind this cache's back: `DISCARD ALL` or
+    /// `DEALLOCATE` (seen in the command tag and handled in `check`), or a session reset done
+    /// by a pooler in between. Then the server answers 26000; outside a transaction the
+    /// statement is prepared again and run once more, inside one the transaction is already
+    /// failed, so the error stands but the next use prepares again.
     func executePrepared(
         name: String, sql: String, _ binds: PostgresBindings, resultFormat: PostgresResultFormat = .text
     ) throws -> PostgresResult {
         let connection = try live(for: sql)
         try Self.rejectNUL(in: name, what: "statement name", query: sql)
         return try binds.withLibPQParameters(query: sql) { parameters in
-            switch preparedStatements[name] {
-            case sql?:
-                break
-            case nil:
-                // The first call's parameter types are the statement's for good; NULLs leave a type to the server.
-                let prepared = PQprepare(connection, name, sql, parameters.count, parameters.types)
-                _ = try check(prepared, query: sql)
-                preparedStatements[name] = sql
-            case _?:
-                throw PostgresError(
-                    code: .protocolViolation,
-                    message: "prepared statement \"\(name)\" is already prepared with different SQL on this connection",
-                    query: sql
+            func prepareAndRun() throws -> PostgresResult {
+                switch preparedStatements[name] {
+                case sql?:
+                    break
+                case nil:
+                    // The first call's parameter types are the statement's for good; NULLs leave a type to the server.
+                    let prepared = PQprepare(connection, name, sql, parameters.count, parameters.types)
+                    _ = try check(prepared, query: sql)
+                    preparedStatements[name] = sql
+                case _?:
+                    throw PostgresError(
+                        code: .protocolViolation,
+                        message: "prepared statement \"\(name)\" is already prepared with different SQL on this connection",
+                        query: sql
+                    )
+                }
+                let result = PQexecPrepared(
+                    connection, name, parameters.count, parameters.values, parameters.lengths, parameters.formats,
+                    resultFormat.rawValue
                 )
+                return try check(result, query: sql)
             }
-            let result = PQexecPrepared(
-                connection, name, parameters.count, parameters.values, parameters.lengths, parameters.formats,
-                resultFormat.rawValue
-            )
-            return try check(result, query: sql)
+            do {
+                return try prepareAndRun()
+            } catch let error as PostgresError where error.code == .invalidSQLStatementName {
+                preparedStatements = [:]
+                guard PQtransactionStatus(connection) == PQTRANS_IDLE else { throw error }
+                return try prepareAndRun()
+            }
         }
     }
 
@@ -227,6 +267,7 @@ final class LibPQConnection: @unchecked Sendable {
         let status = PQresultStatus(result)
         switch status {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            forgetPreparedStatementsIfDiscarded(result)
             return PostgresResult(result)
         case PGRES_FATAL_ERROR:
             let error = serverError(result, query: query)
@@ -244,6 +285,17 @@ final class LibPQConnection: @unchecked Sendable {
             let name = String(cString: PQresStatus(status))
             PQclear(result)
             throw PostgresError(code: .protocolViolation, message: "unexpected libpq result status \(name)", query: query)
+        }
+    }
+
+    /// `DISCARD ALL` and `DEALLOCATE [ALL]` drop the session's prepared statements on the
+    /// server; the cache must forget them too, or the next `executePrepared` runs a name the
+    /// server no longer knows.
+    private func forgetPreparedStatementsIfDiscarded(_ result: OpaquePointer) {
+        guard !preparedStatements.isEmpty, let tag = PQcmdStatus(result), tag.pointee == 0x44 /* D */ else { return }
+        let command = String(cString: tag)
+        if command == "DISCARD ALL" || command.hasPrefix("DEALLOCATE") {
+            preparedStatements = [:]
         }
     }
 
@@ -307,6 +359,85 @@ final class LibPQConnection: @unchecked Sendable {
                 message: "\(what) contains a NUL character, which PostgreSQL text cannot hold",
                 query: query
             )
+        }
+    }
+}
+
+/// Sends a cancel request for the statement that one work item is running, from any thread.
+///
+/// `PQcancel` opens a connection of its own to the server and blocks until the server has
+/// passed the request on, so it never runs on Swift's cooperative pool. The lock is held
+/// while the request is sent, and the work item takes it to mark its statement finished,
+/// so a request meant for one statement has reached the server before the connection can
+/// start the next one, and the server drops a request that finds the session idle.
+final class StatementCanceller: Sendable {
+    /// `@unchecked Sendable` is safe because libpq made `PGcancel` for use from other threads
+    /// (`PQcancel` is thread-safe; the `PGconn` is not touched), and every use of it here is
+    /// under the lock, including `PQfreeCancel`, after which it is never used again.
+    private struct CancelHandle: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
+    private struct State {
+        /// The `PGcancel`; nil once freed, or if libpq could not make one.
+        var cancel: CancelHandle?
+        /// The token of the work item running a statement now.
+        var running: UInt64?
+    }
+
+    private let state: Mutex<State>
+    private let nextToken = Atomic<UInt64>(0)
+
+    init(_ cancel: OpaquePointer?) {
+        state = Mutex(State(cancel: cancel.map(CancelHandle.init), running: nil))
+    }
+
+    func makeToken() -> UInt64 {
+        nextToken.add(1, ordering: .relaxed).newValue
+    }
+
+    /// On the connection's thread, before the statement is sent.
+    func begin(_ token: UInt64) {
+        state.withLock { $0.running = token }
+    }
+
+    /// On the connection's thread, once the statement's result is in.
+    func end() {
+        state.withLock { $0.running = nil }
+    }
+
+    /// Blocks. Sends a cancel request if the work item `token` is still running; false if it is
+    /// not (it has not started, or it has finished) or the request could not be sent.
+    func cancel(_ token: UInt64) -> Bool {
+        state.withLock { state in
+            guard let cancel = state.cancel, state.running == token else { return false }
+            var errorBuffer = [CChar](repeating: 0, count: 256)
+            return PQcancel(cancel.pointer, &errorBuffer, Int32(errorBuffer.count)) == 1
+        }
+    }
+
+    /// True while the work item `token` runs.
+    func isRunning(_ token: UInt64) -> Bool {
+        state.withLock { $0.running == token }
+    }
+
+    /// Blocks. Sends the request, and sends it again while the work item still runs: one that
+    /// reaches the server between the work item's start and its statement's arrival finds the
+    /// session idle and is dropped. Gives up after about two seconds.
+    func cancelUntilStopped(_ token: UInt64) {
+        for attempt in 0..<20 {
+            if attempt > 0 {
+                guard isRunning(token) else { return }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            _ = cancel(token)
+        }
+    }
+
+    func free() {
+        state.withLock { state in
+            if let cancel = state.cancel { PQfreeCancel(cancel.pointer) }
+            state.cancel = nil
         }
     }
 }

@@ -36,6 +36,8 @@ struct PoolState {
     }
 
     private let maxConnections: Int
+    /// Most callers waiting at once; one more is refused with `.poolExhausted`.
+    private let maxWaiters: Int
     private var phase = Phase.running
     /// Connections that exist or are being opened, leased or idle; never more than `maxConnections`.
     private var open = 0
@@ -46,8 +48,9 @@ struct PoolState {
     private var shutdownRequestWaiters: [CheckedContinuation<Void, Never>] = []
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(maxConnections: Int) {
+    init(maxConnections: Int, maxWaiters: Int) {
         self.maxConnections = maxConnections
+        self.maxWaiters = maxWaiters
     }
 
     mutating func makeLeaseID() -> Int {
@@ -67,11 +70,35 @@ struct PoolState {
             result = .success(.openNew)
         } else if isCancelled {
             result = .failure(PostgresError(code: .queryCanceled, message: "the task was cancelled while waiting for a connection"))
+        } else if waiters.count >= maxWaiters {
+            result = .failure(PostgresError(
+                code: .poolExhausted,
+                message: "all \(maxConnections) connections are in use and \(maxWaiters) callers already wait for one"
+            ))
         } else {
             waiters.append((id, continuation))
             return nil
         }
         return Resumptions(grants: [(continuation, result)])
+    }
+
+    /// A grant without waiting, or nil when the caller would have to queue (or fail).
+    mutating func leaseWithoutWaiting() -> Grant? {
+        guard phase == .running else { return nil }
+        if let connection = idle.popLast() { return .connection(connection) }
+        if open < maxConnections {
+            open += 1
+            return .openNew
+        }
+        return nil
+    }
+
+    /// Fails the waiter `id` with `.poolTimeout`, if it still waits.
+    mutating func timeOutWaiter(id: Int, after timeout: Duration) -> Resumptions? {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
+        let waiter = waiters.remove(at: index).continuation
+        let error = PostgresError(code: .poolTimeout, message: "no PostgreSQL connection came free within \(timeout)")
+        return Resumptions(grants: [(waiter, .failure(error))])
     }
 
     mutating func cancelWaiter(id: Int) -> Resumptions? {

@@ -8,11 +8,17 @@ public struct PostgresConfiguration: Sendable {
     public var applicationName: String
     /// How long to wait for the server when connecting; libpq rounds up to whole seconds, at least 2.
     public var connectTimeout: Duration
+    /// The session's `statement_timeout`, set at connect (in milliseconds, at least 1): a
+    /// statement running longer fails with `.queryCanceled`. Nil leaves the server's setting.
+    public var statementTimeout: Duration?
 
-    public init(url: String, applicationName: String = "reprise", connectTimeout: Duration = .seconds(5)) {
+    public init(
+        url: String, applicationName: String = "reprise", connectTimeout: Duration = .seconds(5), statementTimeout: Duration? = nil
+    ) {
         self.url = url
         self.applicationName = applicationName
         self.connectTimeout = connectTimeout
+        self.statementTimeout = statementTimeout
     }
 
     /// Checks the URL without connecting, so a typo fails at startup rather than at the first query.
@@ -31,7 +37,11 @@ public struct PostgresConfiguration: Sendable {
         // Results are decoded as UTF-8 text, timestamps in ISO style and bytea in hex: pin all three,
         // whatever the server or the environment (PGCLIENTENCODING, PGDATESTYLE) says.
         parameters.append(("client_encoding", "UTF8"))
-        let pinned = "-c datestyle=ISO -c bytea_output=hex"
+        var pinned = "-c datestyle=ISO -c bytea_output=hex"
+        if let statementTimeout {
+            let milliseconds = statementTimeout.components.seconds * 1_000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
+            pinned += " -c statement_timeout=\(max(1, milliseconds))"
+        }
         if let index = parameters.firstIndex(where: { $0.keyword == "options" }) {
             parameters[index].value += " " + pinned
         } else {

@@ -6,6 +6,7 @@ import Synchronization
 ///
 /// Operations run one at a time, in the order they are called. The type is `Sendable`, but a
 /// session has one transaction state: tasks that share a connection share its transactions.
+/// Cancelling the calling task cancels its statement on the server too (`.queryCanceled`).
 public final class PostgresConnection: Sendable {
     public let logger: Logger
     /// The server process behind this session, as in `pg_stat_activity.pid`.
@@ -78,6 +79,11 @@ public final class PostgresConnection: Sendable {
         }
     }
 
+    /// Whether the session was inside a transaction (open or failed) after its last statement.
+    var isTransactionOpen: Bool {
+        handle.isTransactionOpen
+    }
+
     /// True after `close()`, and as soon as the connection is found to be lost.
     public var isClosed: Bool {
         lifecycle.withLock { $0 != .open }
@@ -128,16 +134,34 @@ public final class PostgresConnection: Sendable {
 
     /// Runs `body` on the connection's thread. Every error is a `PostgresError`, and one that
     /// reports a lost connection marks this connection closed, so pools drop it.
+    ///
+    /// With `cancellable`, a task cancelled before the work starts skips it, and one cancelled
+    /// while it runs sends the server a cancel request (`cancelsOnServer`), so the statement
+    /// stops there too, failing with `.queryCanceled`, instead of holding its locks, its
+    /// snapshot and this connection until it ends on its own.
     func run<T: Sendable>(
         query: String?,
         cancellable: Bool = true,
+        cancelsOnServer: Bool = true,
         _ body: @escaping @Sendable (LibPQConnection) throws -> T
     ) async throws -> T {
         guard lifecycle.withLock({ $0 == .open }) else {
             throw PostgresError(code: .connectionClosed, message: "the connection is closed", query: query)
         }
+        let canceller = handle.canceller
+        let token = canceller.makeToken()
         do {
-            return try await thread.runBlocking(cancellable: cancellable) { [handle] in try body(handle) }
+            let sendsCancel = cancellable && cancelsOnServer
+            return try await thread.runBlocking(
+                cancellable: cancellable,
+                { [handle] in try body(handle) },
+                onStart: { canceller.begin(token) },
+                onEnd: { [handle] in
+                    handle.recordTransactionStatus()
+                    canceller.end()
+                },
+                onCancel: { if sendsCancel { Self.cancelOnServer(canceller, token: token) } }
+            )
         } catch let error as PostgresError {
             if error.code == .connectionClosed {
                 lifecycle.withLock { if $0 == .open { $0 = .broken } }
@@ -148,6 +172,14 @@ public final class PostgresConnection: Sendable {
                 "postgres.error.code": "\(error.code)",
             ])
             throw error
+        }
+    }
+
+    /// `PQcancel` connects to the server, so it runs on a thread of NIO's shared blocking pool.
+    private static func cancelOnServer(_ canceller: StatementCanceller, token: UInt64) {
+        NIOThreadPool.singleton.submit { state in
+            guard state == .active else { return }
+            canceller.cancelUntilStopped(token)
         }
     }
 }
@@ -171,8 +203,15 @@ public struct PostgresPreparedStatement: Sendable, Hashable {
 extension NIOThreadPool {
     /// Like `runIfActive`, with two differences: work can be marked to run even for a cancelled
     /// task (ROLLBACK and `PQfinish` must never be skipped), and every failure is a `PostgresError`.
-    /// Cancellation never interrupts work that has started; it only skips work that has not.
-    func runBlocking<T: Sendable>(cancellable: Bool, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Cancellation only skips work that has not started; `onStart` runs on the pool's thread
+    /// before the cancellation flag is read (and `onEnd` after the work, or after skipping it),
+    /// and `onCancel` runs after the flag is set, so it either finds the work started (and can
+    /// cancel the statement on the server) or the work sees the flag and is skipped.
+    func runBlocking<T: Sendable>(
+        cancellable: Bool, _ body: @escaping @Sendable () throws -> T,
+        onStart: @escaping @Sendable () -> Void = {}, onEnd: @escaping @Sendable () -> Void = {},
+        onCancel: @escaping @Sendable () -> Void = {}
+    ) async throws -> T {
         let cancelled = CancellationFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -181,18 +220,21 @@ extension NIOThreadPool {
                         continuation.resume(throwing: PostgresError(code: .connectionClosed, message: "the connection is closed"))
                         return
                     }
-                    guard !(cancellable && cancelled.isSet) else {
-                        continuation.resume(throwing: PostgresError(
-                            code: .queryCanceled,
-                            message: "the task was cancelled before the statement was sent"
-                        ))
-                        return
+                    onStart()
+                    let result: Result<T, any Error>
+                    if cancellable && cancelled.isSet {
+                        result = .failure(PostgresError(code: .queryCanceled, message: "the task was cancelled before the statement was sent"))
+                    } else {
+                        result = Result(catching: body)
                     }
-                    continuation.resume(with: Result(catching: body))
+                    // Before resuming, so the caller sees what `onEnd` records.
+                    onEnd()
+                    continuation.resume(with: result)
                 }
             }
         } onCancel: {
             cancelled.set()
+            onCancel()
         }
     }
 }

@@ -4,20 +4,33 @@ import Synchronization
 
 /// Up to `maxConnections` connections, opened on demand and lent out one caller at a time.
 ///
+/// When all are lent, at most `maxWaiters` callers queue, each for at most `waitTimeout`;
+/// past either bound a caller fails at once (`.poolExhausted`) or on time (`.poolTimeout`),
+/// so that a burst of requests is refused instead of piling up behind a busy database.
+/// A connection comes back out of any transaction its borrower left open: rolled back, or
+/// closed if the rollback fails.
+///
 /// Run it as a `Service` (or through `withPool`): `run()` returns after a graceful shutdown, which
 /// refuses new leases, lets leases in flight finish, and closes every connection.
 public final class PostgresConnectionPool: Service, Sendable {
     public let configuration: PostgresConfiguration
     public let maxConnections: Int
+    /// Nil: callers wait as long as it takes.
+    public let waitTimeout: Duration?
     private let logger: Logger
     private let state: Mutex<PoolState>
 
-    public init(configuration: PostgresConfiguration, maxConnections: Int, logger: Logger) {
+    public init(
+        configuration: PostgresConfiguration, maxConnections: Int, maxWaiters: Int = .max, waitTimeout: Duration? = nil,
+        logger: Logger
+    ) {
         precondition(maxConnections > 0, "a pool needs at least one connection")
+        precondition(maxWaiters >= 0, "a negative wait queue")
         self.configuration = configuration
         self.maxConnections = maxConnections
+        self.waitTimeout = waitTimeout
         self.logger = logger
-        self.state = Mutex(PoolState(maxConnections: maxConnections))
+        self.state = Mutex(PoolState(maxConnections: maxConnections, maxWaiters: maxWaiters))
     }
 
     /// Runs the pool once around `body`, then shuts it down: for one-shot commands.
@@ -110,16 +123,13 @@ public final class PostgresConnectionPool: Service, Sendable {
     }
 
     private func lease() async throws -> PostgresConnection {
-        let id = state.withLock { $0.makeLeaseID() }
-        let grant = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PoolState.Grant, any Error>) in
-                // Cancellation sets the flag before its handler takes the lock, so checking the flag
-                // under the lock means the handler either finds this waiter queued or it never queues.
-                let action = state.withLock { $0.lease(id: id, continuation, isCancelled: Task.isCancelled) }
-                action?.run()
-            }
-        } onCancel: {
-            state.withLock { $0.cancelWaiter(id: id) }?.run()
+        let grant: PoolState.Grant
+        if let immediate = state.withLock({ $0.leaseWithoutWaiting() }) {
+            grant = immediate
+        } else if let waitTimeout {
+            grant = try await waitForGrant(timeout: waitTimeout)
+        } else {
+            grant = try await waitForGrant(id: state.withLock { $0.makeLeaseID() })
         }
         switch grant {
         case .connection(let connection):
@@ -134,8 +144,54 @@ public final class PostgresConnectionPool: Service, Sendable {
         }
     }
 
+    /// Waits beside a timer that fails the wait with `.poolTimeout` once `timeout` has passed.
+    private func waitForGrant(timeout: Duration) async throws -> PoolState.Grant {
+        let id = state.withLock { $0.makeLeaseID() }
+        return try await withThrowingTaskGroup(of: PoolState.Grant?.self) { group in
+            group.addTask { try await self.waitForGrant(id: id) }
+            group.addTask {
+                // Cancelled once the grant came: the sleep ends early and nothing is timed out.
+                guard (try? await Task.sleep(for: timeout)) != nil else { return nil }
+                self.state.withLock { $0.timeOutWaiter(id: id, after: timeout) }?.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let grant = result { return grant }
+            }
+            throw PostgresError(code: .poolTimeout, message: "no PostgreSQL connection came free within \(timeout)")
+        }
+    }
+
+    private func waitForGrant(id: Int) async throws -> PoolState.Grant {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PoolState.Grant, any Error>) in
+                // Cancellation sets the flag before its handler takes the lock, so checking the flag
+                // under the lock means the handler either finds this waiter queued or it never queues.
+                let action = state.withLock { $0.lease(id: id, continuation, isCancelled: Task.isCancelled) }
+                action?.run()
+            }
+        } onCancel: {
+            state.withLock { $0.cancelWaiter(id: id) }?.run()
+        }
+    }
+
     private func release(_ connection: PostgresConnection, error: (any Error)?) async {
-        let lost = (error as? PostgresError)?.code == .connectionClosed || connection.isClosed
+        var lost = (error as? PostgresError)?.code == .connectionClosed || connection.isClosed
+        if !lost, connection.isTransactionOpen {
+            // The borrower began a transaction and left (a bug, or a task cancelled between BEGIN
+            // and its end). Handed on as it is, the next borrower's statements would run inside it,
+            // and it would hold the visibility horizon and its locks for as long as it stays open.
+            logger.warning("Rolling back a transaction left open on a returned connection", metadata: [
+                "postgres.backend_pid": "\(connection.backendProcessID)",
+            ])
+            do {
+                try await connection.run(query: "ROLLBACK", cancellable: false) { try $0.rollbackIfInTransaction() }
+            } catch {
+                lost = true
+            }
+            lost = lost || connection.isTransactionOpen
+        }
         switch state.withLock({ $0.release(connection, reusable: !lost) }) {
         case .keep:
             break

@@ -102,6 +102,8 @@ extension PostgresError {
         public static let queryCanceled = Code(sqlState: "57014")
         public static let adminShutdown = Code(sqlState: "57P01")
         public static let lockNotAvailable = Code(sqlState: "55P03")
+        /// No prepared statement by that name: the session forgot it (`DISCARD ALL`, `DEALLOCATE`).
+        public static let invalidSQLStatementName = Code(sqlState: "26000")
         public static let raiseException = Code(sqlState: "P0001")
 
         // Client-side conditions. A SQLSTATE is five upper-case characters, so these never collide.
@@ -111,6 +113,10 @@ extension PostgresError {
         /// The connection was lost or closed while in use.
         public static let connectionClosed = Code(rawValue: "connectionClosed")
         public static let poolClosed = Code(rawValue: "poolClosed")
+        /// The pool's wait queue was full: refused at once rather than queued without bound.
+        public static let poolExhausted = Code(rawValue: "poolExhausted")
+        /// No connection came free within the pool's wait timeout.
+        public static let poolTimeout = Code(rawValue: "poolTimeout")
         public static let encodingFailed = Code(rawValue: "encodingFailed")
         public static let decodingFailed = Code(rawValue: "decodingFailed")
         /// libpq was in a state this client does not expect.

@@ -41,7 +41,10 @@ public struct PostgresNotificationSequence: AsyncSequence, Sendable {
             while pending.isEmpty {
                 if Task.isCancelled { return nil }
                 do {
-                    pending = try await connection.run(query: nil) { try $0.waitForNotifications(timeout: Self.pollSlice) }
+                    // Waiting runs no statement: a cancel request would find the session idle.
+                    pending = try await connection.run(query: nil, cancelsOnServer: false) {
+                        try $0.waitForNotifications(timeout: Self.pollSlice)
+                    }
                 } catch let error as PostgresError where error.code == .queryCanceled {
                     return nil
                 }

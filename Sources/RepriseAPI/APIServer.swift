@@ -12,11 +12,14 @@ public struct APIConfiguration: Sendable {
     public var port: Int
     /// Largest request body accepted; a larger one gets 413 before it is read in full.
     public var bodyLimit: Int
+    /// A connection idle this long is closed, so idle clients cannot hold sockets for ever.
+    public var idleTimeout: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, bodyLimit: Int = 1 << 20) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, bodyLimit: Int = 1 << 20, idleTimeout: Duration = .seconds(60)) {
         self.host = host
         self.port = port
         self.bodyLimit = bodyLimit
+        self.idleTimeout = idleTimeout
     }
 }
 
@@ -106,6 +109,7 @@ public func buildApplication(
 ) -> Application<RouterResponder<APIRequestContext>> {
     Application(
         router: APIRouter.build(services).router,
+        server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "reprise"),
         onServerRunning: onServerRunning,
         logger: services.logger

@@ -55,6 +55,8 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
         headers[.contentType] = Problem.mediaType
         if let currentVersion { headers[.eTag] = ETag.format(currentVersion) }
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"reprise\"" }
+        // Every 503 is worth sending again (a busy pool, a restarting database): say when.
+        if status == .serviceUnavailable { headers[.retryAfter] = "1" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: (try? JSON.encode(Body(self))) ?? Data())))
     }
 

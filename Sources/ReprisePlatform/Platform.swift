@@ -74,7 +74,13 @@ public struct Platform: Sendable {
         let components = configuration.components
         let registry = PrometheusCollectorRegistry()
         let pool = PostgresConnectionPool(
-            configuration: configuration.postgres, maxConnections: configuration.postgresPoolSize, logger: logger
+            configuration: configuration.postgres, maxConnections: configuration.postgresPoolSize,
+            maxWaiters: configuration.postgresPoolMaxWaiters ?? .max, waitTimeout: configuration.postgresPoolWaitTimeout, logger: logger
+        )
+        // Readiness and the horizon gauge: one connection of their own, so they never wait
+        // behind commands, and commands never wait behind them.
+        let monitoringPool = PostgresConnectionPool(
+            configuration: configuration.postgres, maxConnections: 1, maxWaiters: 16, waitTimeout: .seconds(2), logger: logger
         )
         let store = PostgresEventStore(pool: pool, logger: logger)
         let commands = CampaignCommandHandler(store: overrides.commandStore(store), logger: logger)
@@ -86,7 +92,10 @@ public struct Platform: Sendable {
             nats = try await NATSConnection.connect(url: configuration.natsURL, name: configuration.natsClientName, logger: logger)
         }
         do {
-            var services: [any Service] = [pool]
+            var services: [any Service] = [
+                pool, monitoringPool,
+                LogHorizonMonitor(pool: monitoringPool, interval: configuration.horizonInterval, registry: registry, logger: logger),
+            ]
             var publisher: ScorePublisher?
             var apiServices: APIServices?
             if let nats {
@@ -115,7 +124,7 @@ public struct Platform: Sendable {
                 services.append(ClockTicker(store: store, interval: configuration.tickInterval, logger: logger))
             }
             if components.contains(.api) {
-                let readiness = PostgresReadiness(pool: pool, migrations: configuration.migrations, logger: logger)
+                let readiness = PostgresReadiness(pool: monitoringPool, migrations: configuration.migrations, logger: logger)
                 let routeServices = APIServices(
                     handler: commands, audit: audit, campaigns: ProjectedCampaignList(pool: pool), keyring: configuration.keyring,
                     readiness: { await readiness.readiness() }, idempotencyKeys: IdempotencyKeys(store: store),

@@ -34,6 +34,10 @@ public struct PlatformConfiguration: Sendable {
     public var components: Set<PlatformComponent>
     public var postgres: PostgresConfiguration
     public var postgresPoolSize: Int
+    /// Most callers queued for a pool connection; nil: no bound.
+    public var postgresPoolMaxWaiters: Int?
+    /// How long a caller waits for a pool connection; nil: as long as it takes.
+    public var postgresPoolWaitTimeout: Duration?
     public var natsURL: String
     /// The client name NATS shows in its monitoring.
     public var natsClientName: String
@@ -47,6 +51,8 @@ public struct PlatformConfiguration: Sendable {
     /// The migrations this build expects; the API is ready only when all are applied.
     public var migrations: [Migration]
     public var tickInterval: Duration
+    /// How often the visibility horizon's age is read for `/metrics`.
+    public var horizonInterval: Duration = .seconds(5)
     /// Without the API: serve `/metrics` and `/health/live` on this port.
     public var metricsPort: Int?
     /// The time commands are issued at (tests and simulations pin it).
@@ -56,6 +62,8 @@ public struct PlatformConfiguration: Sendable {
         components: Set<PlatformComponent> = Set(PlatformComponent.allCases),
         postgres: PostgresConfiguration,
         postgresPoolSize: Int = 16,
+        postgresPoolMaxWaiters: Int? = nil,
+        postgresPoolWaitTimeout: Duration? = nil,
         natsURL: String,
         natsClientName: String = "reprise",
         relay: RelayConfiguration = .init(),
@@ -71,6 +79,8 @@ public struct PlatformConfiguration: Sendable {
         self.components = components
         self.postgres = postgres
         self.postgresPoolSize = postgresPoolSize
+        self.postgresPoolMaxWaiters = postgresPoolMaxWaiters
+        self.postgresPoolWaitTimeout = postgresPoolWaitTimeout
         self.natsURL = natsURL
         self.natsClientName = natsClientName
         self.relay = relay
@@ -117,10 +127,16 @@ public struct PlatformConfiguration: Sendable {
     ) throws -> PlatformConfiguration {
         let stream = resolver.resolve(Settings.eventsStream, flag: nil).value
         let prefix = resolver.resolve(Settings.eventsSubjectPrefix, flag: nil).value
+        let statementTimeout = try resolver.integer(Settings.postgresStatementTimeout, flag: nil, in: 0...86_400_000)
         var configuration = PlatformConfiguration(
             components: components,
-            postgres: PostgresConfiguration(url: resolver.resolve(Settings.postgresURL, flag: flags.postgresURL).value),
+            postgres: PostgresConfiguration(
+                url: resolver.resolve(Settings.postgresURL, flag: flags.postgresURL).value,
+                statementTimeout: statementTimeout == 0 ? nil : .milliseconds(statementTimeout)
+            ),
             postgresPoolSize: try resolver.integer(Settings.postgresPoolSize, flag: flags.postgresPoolSize, in: 1...1_000),
+            postgresPoolMaxWaiters: try resolver.integer(Settings.postgresPoolMaxWaiters, flag: nil, in: 0...1_000_000),
+            postgresPoolWaitTimeout: .milliseconds(try resolver.integer(Settings.postgresPoolWaitTimeout, flag: nil, in: 1...3_600_000)),
             natsURL: resolver.resolve(Settings.natsURL, flag: flags.natsURL).value,
             relay: RelayConfiguration(streamName: stream, subjectPrefix: prefix),
             projectors: ProjectorConfiguration(streamName: stream, subjectPrefix: prefix),
@@ -130,7 +146,8 @@ public struct PlatformConfiguration: Sendable {
             ),
             api: APIConfiguration(
                 host: resolver.resolve(Settings.httpHost, flag: flags.httpHost).value,
-                port: try resolver.integer(Settings.httpPort, flag: flags.httpPort, in: 0...65_535)
+                port: try resolver.integer(Settings.httpPort, flag: flags.httpPort, in: 0...65_535),
+                idleTimeout: .seconds(try resolver.integer(Settings.httpIdleTimeout, flag: nil, in: 1...86_400))
             )
         )
         if components.contains(.api) {

@@ -13,6 +13,21 @@ public enum Settings {
         defaultValue: "16",
         help: "Most connections the PostgreSQL pool opens."
     )
+    public static let postgresPoolMaxWaiters = Setting(
+        key: "postgres.pool-max-waiters",
+        defaultValue: "256",
+        help: "Most callers waiting for a PostgreSQL connection at once; one more is refused (HTTP 503 with Retry-After)."
+    )
+    public static let postgresPoolWaitTimeout = Setting(
+        key: "postgres.pool-wait-timeout-ms",
+        defaultValue: "2000",
+        help: "Milliseconds a caller waits for a PostgreSQL connection before it is refused (HTTP 503 with Retry-After)."
+    )
+    public static let postgresStatementTimeout = Setting(
+        key: "postgres.statement-timeout-ms",
+        defaultValue: "30000",
+        help: "statement_timeout of every PostgreSQL session, in milliseconds; 0 leaves the server's."
+    )
     public static let natsURL = Setting(
         key: "nats.url",
         defaultValue: "nats://reprise:reprise-dev@127.0.0.1:54222",
@@ -39,6 +54,11 @@ public enum Settings {
         key: "http.port",
         defaultValue: "8080",
         help: "Port the HTTP API listens on."
+    )
+    public static let httpIdleTimeout = Setting(
+        key: "http.idle-timeout-s",
+        defaultValue: "60",
+        help: "Seconds an HTTP connection may stay idle before the server closes it."
     )
     public static let apiKeysFile = Setting(
         key: "api.keys-file",
@@ -76,5 +96,6 @@ public enum Settings {
     public static let all: [Setting] = [
         postgresURL, postgresPoolSize, natsURL, migrationsDirectory, logLevel, httpHost, httpPort, apiKeysFile,
         eventsStream, eventsSubjectPrefix, scoresBucket, scoresSubjectPrefix, rebuildResidentRows,
+        postgresPoolMaxWaiters, postgresPoolWaitTimeout, postgresStatementTimeout, httpIdleTimeout,
     ]
 }
