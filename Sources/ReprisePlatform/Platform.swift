@@ -77,7 +77,10 @@ public struct Platform: Sendable {
             configuration: configuration.postgres, maxConnections: configuration.postgresPoolSize, logger: logger
         )
         let store = PostgresEventStore(pool: pool, logger: logger)
-        let commands = CampaignCommandHandler(store: overrides.commandStore(store), logger: logger)
+        let commands = CampaignCommandHandler(
+            store: overrides.commandStore(store), logger: logger, rules: configuration.bookingRules,
+            openCampaigns: ProjectedCampaignList(pool: pool)
+        )
         let audit = CampaignAudit(store: store)
         let apiAddress = PortPromise()
 

@@ -99,6 +99,10 @@ struct APIHarness: Sendable {
                 client: client, port: port, handler: platform.commands, store: platform.store, pool: platform.pool,
                 routes: platform.apiRoutes
             )
+            // What every test's subcampaign promotes (`Bodies.subcampaign`), held by label-7.
+            try await platform.commands.tracks.assign(
+                "trk-1", to: "label-7", envelope: CommandEnvelope(commandID: "assign-trk-1", correlationID: UUID(), actor: "admin", issuedAt: now)
+            )
             do {
                 try await body(harness)
             } catch {

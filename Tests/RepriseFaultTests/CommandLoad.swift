@@ -68,6 +68,14 @@ final class CommandLoad: Sendable {
     /// Runs the load while `body` runs; then lets each worker finish its command in flight
     /// (retries included) and returns what was accepted.
     func running(_ body: () async throws -> Void) async throws -> Report {
+        // The tracks the subcampaigns promote, held by the campaigns' owner (a no-op when
+        // an earlier load of the same rig assigned them already).
+        for track in 0..<3 {
+            try await handler.tracks.assign(
+                try TrackID("trk-\(track)"), to: "label-7",
+                envelope: CommandEnvelope(commandID: "assign-trk-\(track)", correlationID: UUID(), actor: "admin", issuedAt: try Timestamp(atOrBefore: Date()))
+            )
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<workers {
                 group.addTask { try await self.runWorker(worker) }
