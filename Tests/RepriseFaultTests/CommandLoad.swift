@@ -71,10 +71,13 @@ final class CommandLoad: Sendable {
         // The tracks the subcampaigns promote, held by the campaigns' owner (a no-op when
         // an earlier load of the same rig assigned them already).
         for track in 0..<3 {
+            let commandID = "assign-trk-\(track)"
             try await handler.tracks.assign(
                 try TrackID("trk-\(track)"), to: "label-7",
-                envelope: CommandEnvelope(commandID: "assign-trk-\(track)", correlationID: UUID(), actor: "admin", issuedAt: try Timestamp(atOrBefore: Date()))
+                envelope: CommandEnvelope(commandID: commandID, correlationID: UUID(), actor: "admin", issuedAt: try Timestamp(atOrBefore: Date()))
             )
+            // Accepted like any command, so the checks expect its event in the log (nil: ask the log).
+            state.withLock { $0.report.accepted[commandID] = .some(nil) }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<workers {
