@@ -79,7 +79,7 @@ extension ScoringCampaign {
 }
 
 /// One promotion's score: how much one campaign's subcampaign wants its track shown in one
-/// market on one surface, in millionths (0…1 000 000; 500 000 is on pace).
+/// market on one surface, in millionths (0…750 000; 500 000 is on pace).
 public struct PromotionScore: Codable, Hashable, Comparable, Sendable {
     public var track: String
     public var market: String
