@@ -140,6 +140,7 @@ public struct APIRouter {
         api.router.add(middleware: AuthenticationMiddleware(keyring: services.keyring))
         CampaignRoutes(services: services).register(on: &api)
         ScoreRoutes(lookup: services.scores).register(on: &api)
+        TrackRoutes(services: services).register(on: &api)
         return api
     }
 

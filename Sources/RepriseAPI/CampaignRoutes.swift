@@ -384,7 +384,7 @@ struct CampaignRoutes {
         try await services.idempotencyKeys.claim(envelope.commandID, fingerprint: IdempotencyKeys.fingerprint(body))
     }
 
-    private func body(_ request: Request) async throws -> JSONReader? {
+    func body(_ request: Request) async throws -> JSONReader? {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: services.bodyLimit)

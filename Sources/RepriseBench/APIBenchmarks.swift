@@ -156,10 +156,16 @@ public struct APIBenchmarks: Sendable {
         let configuration = PlatformConfiguration(
             components: [.api], postgres: PostgresConfiguration(url: url), postgresPoolSize: poolSize, natsURL: "",
             api: APIConfiguration(host: "127.0.0.1", port: 0), keyring: APIKeyring(keys: [CommandWorkload.adminKey: (.admin, [])]),
-            migrations: try Migration.load(from: migrationsDirectory)
+            migrations: try Migration.load(from: migrationsDirectory),
+            // One owner books every campaign of the load; the per-owner limit would stop it.
+            bookingRules: CommandWorkload.bookingRules
         )
         return try await Platform.withRunning(configuration, logger: serverLogger) { platform in
             let port = try await platform.apiPort()
+            try await platform.commands.tracks.assign(
+                CommandWorkload.track, to: CommandWorkload.owner,
+                envelope: CommandEnvelope(commandID: "bench-assign", correlationID: UUID(), actor: "bench", issuedAt: APIServices.systemClock())
+            )
             logger.info("API server listening", metadata: ["http.port": .stringConvertible(port)])
             return try await body(port, platform.pool)
         }
@@ -172,6 +178,15 @@ struct CommandWorkload: Sendable {
     /// A fresh key each run; the server knows only its hash, as in production.
     static let adminKey = "bench-" + UUID().uuidString
     static let campaignsPerWorker = 8
+    /// Every campaign's owner and promoted track; the track is assigned to it before the load.
+    // Literals that are valid ids; `try!` cannot fail on them.
+    static let owner = try! OwnerID("label-bench")
+    static let track = try! TrackID("trk-1")
+    static let bookingRules: BookingRules = {
+        var rules = BookingRules.standard
+        rules.maxOpenCampaignsPerOwner = 1_000_000
+        return rules
+    }()
 
     let run: String
     let idempotencyKeys: Bool

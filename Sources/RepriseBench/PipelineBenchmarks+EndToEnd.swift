@@ -308,10 +308,11 @@ final class TicketCounter: Sendable {
 
 extension CampaignLog {
     /// `plan.campaigns` campaigns, each with one subcampaign promoting a track of its own
-    /// on SE/home, activated, in flights that contain the present: each gets a score.
+    /// on SE/home, activated, in flights that contain the present: each gets a score. They
+    /// are decided as booked when their flights began, as flights may not start earlier.
     static func bookLive(_ store: PostgresEventStore, plan: EndToEndPlan) async throws -> Int {
         let ids = EventIDGenerator()
-        let context = CommandContext(issuedAt: try Timestamp(atOrBefore: Date()), actor: "bench")
+        let context = CommandContext(issuedAt: plan.flight.start, actor: "bench")
         return try await withThrowingTaskGroup(of: Int.self) { group in
             for worker in 0..<8 {
                 group.addTask {

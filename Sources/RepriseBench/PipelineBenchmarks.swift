@@ -208,10 +208,23 @@ enum CampaignLog {
     }
 
     /// Decides `commands` one after the other for the new campaign `id` and appends all
-    /// their events in one append; returns how many.
+    /// their events in one append, after the assignment of every track they promote to the
+    /// campaign's owner (in the same append, one stream per track); returns how many.
     static func append(
         _ commands: [CampaignCommand], to id: CampaignID, context: CommandContext, store: PostgresEventStore, ids: EventIDGenerator
     ) async throws -> Int {
+        var context = context
+        var streams: [StreamAppend] = []
+        for case .create(let create) in commands {
+            for track in commands.reduce(into: Set<TrackID>(), { $0.formUnion($1.promotedTracks) }).sorted() {
+                context.trackHolders[track] = create.ownerID
+                let encoded = TrackAssigned.encode(TrackAssigned(trackID: track, ownerID: create.ownerID))
+                streams.append(StreamAppend(
+                    streamID: StreamID(TrackAssigned.streamID(for: track)), expectedVersion: .any,
+                    events: [NewEvent(eventID: ids.next(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data)]
+                ))
+            }
+        }
         var state: Campaign?
         var events: [NewEvent] = []
         for command in commands {
@@ -221,12 +234,11 @@ enum CampaignLog {
                 events.append(NewEvent(eventID: ids.next(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data))
             }
         }
+        streams.append(StreamAppend(streamID: StreamID(Campaign.streamID(for: id)), expectedVersion: .noStream, events: events))
         try await store.append(AppendRequest(
-            commandID: "bench-\(id.rawValue)",
-            streams: [StreamAppend(streamID: StreamID(Campaign.streamID(for: id)), expectedVersion: .noStream, events: events)],
-            metadata: EventMetadata(correlationID: ids.next(), actor: "bench")
+            commandID: "bench-\(id.rawValue)", streams: streams, metadata: EventMetadata(correlationID: ids.next(), actor: "bench")
         ))
-        return events.count
+        return streams.reduce(0) { $0 + $1.events.count }
     }
 }
 

@@ -146,7 +146,13 @@ struct DemoScript {
     private func book(_ bookings: [Booking], seconds: Double) async throws {
         try await HTTPLoadClient.withConnection(host: "127.0.0.1", port: port) { http in
             let now = Date()
-            let start = Self.iso(now.addingTimeInterval(-60)), end = Self.iso(now.addingTimeInterval(300))
+            // Flights start at booking, as the domain requires, and run past the score's one-hour
+            // horizon, so that each tick still raises the need of a promotion behind its pace.
+            let start = Self.iso(now), end = Self.iso(now.addingTimeInterval(65 * 60))
+            say("assigning the three tracks to label-demo in the track catalog (admin):")
+            for booking in bookings {
+                try await send(http, .PUT, "/tracks/\(booking.track)", #"{"ownerId":"label-demo"}"#)
+            }
             say("booking three campaigns over HTTP (flights \(start) to \(end), budgets 50,000.00 EUR):")
             for booking in bookings {
                 try await post(http, "/campaigns", """
@@ -183,14 +189,20 @@ struct DemoScript {
     }
 
     private func post(_ http: HTTPLoadConnection, _ path: String, _ json: String?, label: String? = nil) async throws {
+        try await send(http, .POST, path, json, label: label)
+    }
+
+    private func send(
+        _ http: HTTPLoadConnection, _ method: HTTPMethod, _ path: String, _ json: String?, label: String? = nil
+    ) async throws {
         var headers: HTTPHeaders = ["Authorization": "Bearer \(key)"]
         if json != nil { headers.add(name: "Content-Type", value: "application/json") }
         let response = try await http.send(LoadRequest(
-            method: .POST, path: path, headers: headers, body: json.map { ByteBuffer(string: $0) }
+            method: method, path: path, headers: headers, body: json.map { ByteBuffer(string: $0) }
         ))
-        say("  \(elapsed())  POST \(path) → \(response.status)\(label.map { "  (\($0))" } ?? "")")
+        say("  \(elapsed())  \(method.rawValue) \(path) → \(response.status)\(label.map { "  (\($0))" } ?? "")")
         guard (200..<300).contains(response.status) else {
-            throw CLIFailure("POST \(path) answered \(response.status): \(String(buffer: response.body))")
+            throw CLIFailure("\(method.rawValue) \(path) answered \(response.status): \(String(buffer: response.body))")
         }
     }
 

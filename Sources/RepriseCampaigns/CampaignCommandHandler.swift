@@ -56,11 +56,35 @@ public struct CampaignCommandHandler: Sendable {
     private let campaignLocks = KeyedLock()
     private let states = CampaignStateCache()
     private let maxAttempts = 8
+    private let rules: BookingRules
+    private let openCampaigns: (any OpenCampaignCounter)?
+    /// The track catalog bookings are checked against, and admins assign tracks through.
+    public let tracks: TrackCatalog
 
-    public init(store: any EventStore, eventIDs: EventIDGenerator = EventIDGenerator(), logger: Logger) {
+    /// `openCampaigns`: where the per-owner limit is counted; nil leaves it unchecked.
+    public init(
+        store: any EventStore, eventIDs: EventIDGenerator = EventIDGenerator(), logger: Logger,
+        rules: BookingRules = .standard, openCampaigns: (any OpenCampaignCounter)? = nil
+    ) {
         self.store = store
         self.eventIDs = eventIDs
         self.logger = logger
+        self.rules = rules
+        self.openCampaigns = openCampaigns
+        self.tracks = TrackCatalog(store: store, eventIDs: eventIDs)
+    }
+
+    /// What a command is decided with: its time, the rules, the holders of the tracks it
+    /// promotes and, for bookings, the open campaigns of the owners it books for.
+    private func context(
+        _ envelope: CommandEnvelope, promoting tracks: Set<TrackID>, booking owners: Set<OwnerID>
+    ) async throws(CommandError) -> CommandContext {
+        var counts: [OwnerID: Int]? = nil
+        if let openCampaigns, !owners.isEmpty { counts = try await openCampaigns.openCampaigns(of: owners) }
+        return CommandContext(
+            issuedAt: envelope.issuedAt, actor: envelope.actor, rules: rules,
+            trackHolders: tracks.isEmpty ? [:] : try await self.tracks.holders(of: tracks), openCampaigns: counts
+        )
     }
 
     /// Handles one command. `expectedVersion` makes it conditional on the campaign's version.
@@ -84,7 +108,9 @@ public struct CampaignCommandHandler: Sendable {
     ) async throws(CommandError) -> CommandOutcome {
         let campaignID = command.campaignID
         let streamID = StreamID(Campaign.streamID(for: campaignID))
-        let context = CommandContext(issuedAt: envelope.issuedAt, actor: envelope.actor)
+        var owners = Set<OwnerID>()
+        if case .create(let create) = command { owners.insert(create.ownerID) }
+        let context = try await context(envelope, promoting: command.promotedTracks, booking: owners)
         var lastConflict: EventStoreError?
         for attempt in 0..<maxAttempts {
             // The first attempt may start from the state this process last appended; a
@@ -180,7 +206,10 @@ public struct CampaignCommandHandler: Sendable {
                 throw CommandError.store(error)
             }
         }
-        let context = CommandContext(issuedAt: envelope.issuedAt, actor: envelope.actor)
+        let context = try await context(
+            envelope, promoting: items.reduce(into: Set<TrackID>()) { $0.formUnion($1.promotedTracks) },
+            booking: Set(items.map(\.campaign.ownerID))
+        )
         let booked: [BulkBuy.BookedCampaign]
         do {
             booked = try BulkBuy.decide(items, existing: { existing.contains($0) }, context: context)

@@ -13,6 +13,14 @@ public struct CreateCampaignWithSubcampaigns: Hashable, Sendable {
         self.subcampaigns = subcampaigns
         self.activate = activate
     }
+
+    /// The tracks the item's subcampaigns would promote.
+    public var promotedTracks: Set<TrackID> {
+        Set(subcampaigns.compactMap { subcampaign in
+            guard case .track(let track) = subcampaign.promotedItem else { return nil }
+            return track
+        })
+    }
 }
 
 /// Why a bulk buy was refused as a whole: every failing item, by its index in the request.
@@ -54,6 +62,8 @@ public enum BulkBuy {
         var booked: [BookedCampaign] = []
         var failures: [BulkBuyRejection.Failure] = []
         var firstIndexByID: [CampaignID: Int] = [:]
+        // Each item booked counts towards its owner's open campaigns for the items after it.
+        var context = context
         for (index, item) in items.enumerated() {
             let id = item.campaign.campaignID
             if let first = firstIndexByID[id] {
@@ -66,6 +76,7 @@ public enum BulkBuy {
             firstIndexByID[id] = index
             do {
                 booked.append(try book(item, exists: existing(id), context: context))
+                context.openCampaigns?[item.campaign.ownerID, default: 0] += 1
             } catch {
                 failures.append(.init(index: index, error: error.at("items[\(index)]")))
             }

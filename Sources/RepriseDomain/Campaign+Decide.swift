@@ -48,8 +48,8 @@ extension Campaign {
         case .resume: return try decideResume(context: context)
         case .cancel: return [.campaignCancelled(CampaignCancelled(campaignID: id))]
         case .end: return try decideEnd(context: context)
-        case .addSubcampaign(let command): return try decideAddSubcampaign(command.subcampaign)
-        case .changeTargeting(let command): return try decideChangeTargeting(command)
+        case .addSubcampaign(let command): return try decideAddSubcampaign(command.subcampaign, context: context)
+        case .changeTargeting(let command): return try decideChangeTargeting(command, context: context)
         case .changePrice(let command): return try decideChangePrice(command)
         case .changeBudgetBounds(let command): return try decideChangeBudgetBounds(command)
         case .pauseSubcampaign(_, let subcampaignID): return try decidePauseSubcampaign(subcampaignID)
@@ -64,7 +64,16 @@ extension Campaign {
     private static func decideCreate(_ command: CreateCampaign, context: CommandContext) throws(DomainError) -> [CampaignEvent] {
         try checkName(command.name)
         try inField("budget") { () throws(DomainError) in try command.budget.checkBudget() }
-        try inField("flight") { () throws(DomainError) in try command.flight.check(now: context.issuedAt) }
+        try inField("flight") { () throws(DomainError) in
+            try command.flight.check(now: context.issuedAt)
+            try command.flight.checkStart(now: context.issuedAt, rules: context.rules)
+        }
+        if let open = context.openCampaigns?[command.ownerID, default: 0], open >= context.rules.maxOpenCampaignsPerOwner {
+            throw DomainError(
+                .tooManyOpenCampaigns, field: "ownerId",
+                "owner \(command.ownerID) has \(open) open campaigns; the limit is \(context.rules.maxOpenCampaignsPerOwner) (end or cancel one first)"
+            )
+        }
         return [.campaignCreated(CampaignCreated(
             campaignID: command.campaignID, ownerID: command.ownerID, name: command.name,
             objective: command.objective, budget: command.budget, flight: command.flight,
@@ -104,7 +113,13 @@ extension Campaign {
     }
 
     private func decideChangeFlight(_ command: ChangeFlight, context: CommandContext) throws(DomainError) -> [CampaignEvent] {
-        try inField("flight") { () throws(DomainError) in try command.flight.check(now: context.issuedAt) }
+        try inField("flight") { () throws(DomainError) in
+            try command.flight.check(now: context.issuedAt)
+            // Only a moved start is judged: a flight that began keeps its start.
+            if command.flight.start != flight.start {
+                try command.flight.checkStart(now: context.issuedAt, rules: context.rules)
+            }
+        }
         guard command.flight != flight else { return [] }
         return [.campaignFlightChanged(CampaignFlightChanged(campaignID: id, flight: command.flight))]
     }

@@ -2,12 +2,22 @@
 // counts) but are "not found" to every command, and their ids are never reused.
 
 extension Campaign {
-    func decideAddSubcampaign(_ new: NewSubcampaign) throws(DomainError) -> [CampaignEvent] {
+    func decideAddSubcampaign(_ new: NewSubcampaign, context: CommandContext) throws(DomainError) -> [CampaignEvent] {
         if let existing = subcampaigns.first(where: { $0.id == new.id }) {
             let note = existing.status == .removed ? " (removed; ids are never reused)" : ""
             throw DomainError(.subcampaignAlreadyExists, field: "id", "subcampaign \(new.id) already exists\(note)")
         }
-        let targeting = try inField("targeting") { () throws(DomainError) in try new.targeting.checked() }
+        guard subcampaigns.count < context.rules.maxSubcampaignsPerCampaign else {
+            throw DomainError(
+                .tooManySubcampaigns, field: "id",
+                "campaign \(id) has \(subcampaigns.count) subcampaigns (removed ones count); the limit is \(context.rules.maxSubcampaignsPerCampaign)"
+            )
+        }
+        let targeting = try inField("targeting") { () throws(DomainError) in try new.targeting.checked(rules: context.rules) }
+        if case .track(let track) = new.promotedItem, context.trackHolders[track] != ownerID {
+            // Names only this campaign's owner: who else holds the track is not the caller's business.
+            throw DomainError(.trackNotHeld, field: "promotedItem.id", "owner \(ownerID) does not hold track \(track) in the track catalog")
+        }
         try inField("pricing") { () throws(DomainError) in try new.pricing.check() }
         try inField("shareBounds") { () throws(DomainError) in try new.shareBounds.check() }
         try checkReservedShares(with: new.shareBounds, replacing: nil)
@@ -17,9 +27,9 @@ extension Campaign {
         ))]
     }
 
-    func decideChangeTargeting(_ command: ChangeTargeting) throws(DomainError) -> [CampaignEvent] {
+    func decideChangeTargeting(_ command: ChangeTargeting, context: CommandContext) throws(DomainError) -> [CampaignEvent] {
         let subcampaign = try live(command.subcampaignID)
-        let targeting = try inField("targeting") { () throws(DomainError) in try command.targeting.checked() }
+        let targeting = try inField("targeting") { () throws(DomainError) in try command.targeting.checked(rules: context.rules) }
         guard targeting != subcampaign.targeting else { return [] }
         return [.subcampaignTargetingChanged(SubcampaignTargetingChanged(
             campaignID: id, subcampaignID: subcampaign.id, targeting: targeting

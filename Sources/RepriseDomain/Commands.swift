@@ -8,10 +8,24 @@ public struct CommandContext: Hashable, Sendable {
     public var issuedAt: Timestamp
     /// Who issued it. The domain does not judge it; the event store records it.
     public var actor: String
+    /// The flight slack and the limits the command is held to.
+    public var rules: BookingRules
+    /// Who holds each track the command promotes, as the track catalog (`TrackAssigned`)
+    /// says; a track missing here is held by no one, so no campaign may promote it.
+    public var trackHolders: [TrackID: OwnerID]
+    /// How many open campaigns each owner has before the command (missing: none); nil when
+    /// the caller cannot count them (a generator of synthetic logs), and the limit is not checked.
+    public var openCampaigns: [OwnerID: Int]?
 
-    public init(issuedAt: Timestamp, actor: String) {
+    public init(
+        issuedAt: Timestamp, actor: String, rules: BookingRules = .standard, trackHolders: [TrackID: OwnerID] = [:],
+        openCampaigns: [OwnerID: Int]? = nil
+    ) {
         self.issuedAt = issuedAt
         self.actor = actor
+        self.rules = rules
+        self.trackHolders = trackHolders
+        self.openCampaigns = openCampaigns
     }
 }
 
@@ -34,6 +48,12 @@ public enum CampaignCommand: Hashable, Sendable {
     case resumeSubcampaign(CampaignID, SubcampaignID)
     case removeSubcampaign(CampaignID, SubcampaignID)
     case reportDelivery(ReportDelivery)
+
+    /// The tracks the command would promote: what the track catalog is asked about.
+    public var promotedTracks: Set<TrackID> {
+        guard case .addSubcampaign(let command) = self, case .track(let track) = command.subcampaign.promotedItem else { return [] }
+        return [track]
+    }
 
     public var campaignID: CampaignID {
         switch self {

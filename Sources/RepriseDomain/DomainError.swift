@@ -52,6 +52,7 @@ extension DomainError {
 
         // Campaign rules.
         public static let flightEndNotAfterStart = Code("flight_end_not_after_start")
+        public static let flightStartInPast = Code("flight_start_in_past")
         public static let flightAlreadyOver = Code("flight_already_over")
         public static let flightNotOver = Code("flight_not_over")
         public static let budgetNotPositive = Code("budget_not_positive")
@@ -69,6 +70,13 @@ extension DomainError {
         public static let minimumSharesExceedBudget = Code("minimum_shares_exceed_budget")
         public static let subcampaignAlreadyExists = Code("subcampaign_already_exists")
         public static let subcampaignNotFound = Code("subcampaign_not_found")
+        /// The promoted track is not held by the campaign's owner in the track catalog.
+        public static let trackNotHeld = Code("track_not_held")
+
+        // Limits (`BookingRules`): each code names the limit that was reached.
+        public static let tooManySubcampaigns = Code("too_many_subcampaigns")
+        public static let targetingTooWide = Code("targeting_too_wide")
+        public static let tooManyOpenCampaigns = Code("too_many_open_campaigns")
 
         // Delivery reports.
         public static let campaignNotDelivering = Code("campaign_not_delivering")
@@ -87,11 +95,12 @@ extension DomainError {
         public static let all: [Code] = [
             .invalidValue, .unknownCurrency, .unknownMarket, .unknownSurface, .unknownSegment,
             .duplicateValue, .targetingEmpty,
-            .flightEndNotAfterStart, .flightAlreadyOver, .flightNotOver, .budgetNotPositive,
+            .flightEndNotAfterStart, .flightStartInPast, .flightAlreadyOver, .flightNotOver, .budgetNotPositive,
             .budgetBelowSpent, .currencyMismatch, .campaignAlreadyExists, .campaignNotFound,
             .campaignClosed, .invalidStatusTransition, .noActiveSubcampaign,
             .priceNotPositive, .shareBoundsInvalid, .minimumSharesExceedBudget,
-            .subcampaignAlreadyExists, .subcampaignNotFound,
+            .subcampaignAlreadyExists, .subcampaignNotFound, .trackNotHeld,
+            .tooManySubcampaigns, .targetingTooWide, .tooManyOpenCampaigns,
             .campaignNotDelivering, .deliveryReportConflict, .intervalEndNotAfterStart,
             .negativeCount, .negativeSpend, .reachExceedsImpressions, .clicksExceedImpressions,
             .conversionsExceedClicks,

@@ -20,4 +20,16 @@ public struct Flight: Hashable, Sendable, Codable {
             throw DomainError(.flightAlreadyOver, field: "end", "flight end \(end) is not after the command's time \(now)")
         }
     }
+
+    /// A flight may not start before the command that sets its start, less the rules' slack:
+    /// a start in the past would make the score see a flight nearly over from the first
+    /// minute. Flights already in the log are never re-checked, so old ones still replay.
+    func checkStart(now: Timestamp, rules: BookingRules) throws(DomainError) {
+        guard start.microsecondsSinceEpoch >= rules.earliestFlightStart(now: now) else {
+            throw DomainError(
+                .flightStartInPast, field: "start",
+                "flight start \(start) is before the command's time \(now); at most \(rules.flightStartSlackSeconds) s earlier is allowed"
+            )
+        }
+    }
 }

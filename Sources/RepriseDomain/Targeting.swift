@@ -15,12 +15,21 @@ public struct Targeting: Hashable, Sendable, Codable {
 
     /// Checks every list against the `Catalog` and returns the targeting in canonical order.
     /// Field paths point at the value as the caller sent it, such as `markets[1]`.
-    func checked() throws(DomainError) -> Targeting {
-        Targeting(
+    /// Markets × surfaces are the score rows a subcampaign yields, so `rules` bounds them.
+    func checked(rules: BookingRules) throws(DomainError) -> Targeting {
+        let checked = Targeting(
             markets: try Targeting.checked(markets, field: "markets"),
             surfaces: try Targeting.checked(surfaces, field: "surfaces"),
             segments: try Targeting.checked(segments, field: "segments")
         )
+        let cells = checked.markets.count * checked.surfaces.count
+        guard cells <= rules.maxTargetingCellsPerSubcampaign else {
+            throw DomainError(
+                .targetingTooWide, field: "markets",
+                "\(checked.markets.count) markets × \(checked.surfaces.count) surfaces is \(cells) combinations; the limit is \(rules.maxTargetingCellsPerSubcampaign)"
+            )
+        }
+        return checked
     }
 
     private static func checked<Kind>(

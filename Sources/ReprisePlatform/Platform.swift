@@ -83,7 +83,10 @@ public struct Platform: Sendable {
             configuration: configuration.postgres, maxConnections: 1, maxWaiters: 16, waitTimeout: .seconds(2), logger: logger
         )
         let store = PostgresEventStore(pool: pool, logger: logger)
-        let commands = CampaignCommandHandler(store: overrides.commandStore(store), logger: logger)
+        let commands = CampaignCommandHandler(
+            store: overrides.commandStore(store), logger: logger, rules: configuration.bookingRules,
+            openCampaigns: ProjectedCampaignList(pool: pool)
+        )
         let audit = CampaignAudit(store: store)
         let apiAddress = PortPromise()
 

@@ -57,6 +57,8 @@ public struct PlatformConfiguration: Sendable {
     public var metricsPort: Int?
     /// The time commands are issued at (tests and simulations pin it).
     public var clock: @Sendable () -> Timestamp
+    /// The flight slack and the booking limits commands are decided with (`campaigns.*`).
+    public var bookingRules: BookingRules
 
     public init(
         components: Set<PlatformComponent> = Set(PlatformComponent.allCases),
@@ -74,7 +76,8 @@ public struct PlatformConfiguration: Sendable {
         migrations: [Migration] = [],
         tickInterval: Duration = .seconds(60),
         metricsPort: Int? = nil,
-        clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock
+        clock: @escaping @Sendable () -> Timestamp = APIServices.systemClock,
+        bookingRules: BookingRules = .standard
     ) {
         self.components = components
         self.postgres = postgres
@@ -93,6 +96,7 @@ public struct PlatformConfiguration: Sendable {
         self.tickInterval = tickInterval
         self.metricsPort = metricsPort
         self.clock = clock
+        self.bookingRules = bookingRules
     }
 
     /// Flag values as the command line gave them; nil falls back to the environment, then
@@ -148,6 +152,12 @@ public struct PlatformConfiguration: Sendable {
                 host: resolver.resolve(Settings.httpHost, flag: flags.httpHost).value,
                 port: try resolver.integer(Settings.httpPort, flag: flags.httpPort, in: 0...65_535),
                 idleTimeout: .seconds(try resolver.integer(Settings.httpIdleTimeout, flag: nil, in: 1...86_400))
+            ),
+            bookingRules: BookingRules(
+                flightStartSlackSeconds: try resolver.integer(Settings.flightStartSlackSeconds, flag: nil, in: 0...86_400),
+                maxSubcampaignsPerCampaign: try resolver.integer(Settings.maxSubcampaignsPerCampaign, flag: nil, in: 1...1_000),
+                maxTargetingCellsPerSubcampaign: try resolver.integer(Settings.maxTargetingCellsPerSubcampaign, flag: nil, in: 1...10_000),
+                maxOpenCampaignsPerOwner: try resolver.integer(Settings.maxOpenCampaignsPerOwner, flag: nil, in: 1...1_000_000)
             )
         )
         if components.contains(.api) {

@@ -29,13 +29,20 @@ public struct PublishedScore: Codable, Hashable, Sendable {
     }
 
     /// One published score per track × market × surface that any promotion targets, sorted by
-    /// (market, surface, track). The highest `scoreMicros` wins; a tie goes to the smallest
-    /// (campaign id, subcampaign id), so the winner never depends on the order of `scores`.
+    /// (market, surface, track). The highest `scoreMicros` wins. Among equal scores the
+    /// smallest `tieRank` wins: a hash of the promotion *and the key*, so no campaign or
+    /// subcampaign id comes first in general, and which of two promotions wins differs from
+    /// key to key. Ids decide only the (never seen) case of equal ranks, so the winner never
+    /// depends on the order of `scores`.
     public static func best(of scores: [PromotionScore]) -> [PublishedScore] {
-        let ranked = scores.sorted { lhs, rhs in
-            (lhs.market, lhs.surface, lhs.track, -lhs.scoreMicros, lhs.campaignID, lhs.subcampaignID)
-                < (rhs.market, rhs.surface, rhs.track, -rhs.scoreMicros, rhs.campaignID, rhs.subcampaignID)
-        }
+        let ranked = scores.map { (score: $0, rank: tieRank($0)) }.sorted { lhs, rhs in
+            let (l, r) = (lhs.score, rhs.score)
+            // Swift compares tuples of up to six: the key first, then the ranking within it.
+            if (l.market, l.surface, l.track) != (r.market, r.surface, r.track) {
+                return (l.market, l.surface, l.track) < (r.market, r.surface, r.track)
+            }
+            return (-l.scoreMicros, lhs.rank, l.campaignID, l.subcampaignID) < (-r.scoreMicros, rhs.rank, r.campaignID, r.subcampaignID)
+        }.map(\.score)
         var published: [PublishedScore] = []
         for score in ranked {
             if let last = published.last, last.market == score.market, last.surface == score.surface,
@@ -49,6 +56,23 @@ public struct PublishedScore: Codable, Hashable, Sendable {
             ))
         }
         return published
+    }
+
+    /// The order among promotions of one key with equal scores, smallest first: FNV-1a
+    /// (64-bit) over the UTF-8 of `<market> US <surface> US <track> US <campaignId> US
+    /// <subcampaignId>` (US: the unit separator, U+001F). Stable across processes and
+    /// machines, unlike `Hasher`; it is an order, not a secret.
+    public static func tieRank(_ score: PromotionScore) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        let separator = [UInt8(0x1F)]
+        let parts = [score.market, score.surface, score.track, score.campaignID.rawValue, score.subcampaignID.rawValue]
+        for (index, part) in parts.enumerated() {
+            for byte in (index == 0 ? [] : separator) + Array(part.utf8) {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01B3
+            }
+        }
+        return hash
     }
 
     /// The key-value key: `<market>.<surface>.<track>`, each part escaped by `keyToken(_:)`,

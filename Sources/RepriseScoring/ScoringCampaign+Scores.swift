@@ -12,12 +12,20 @@ extension ScoringCampaign {
     ///
     /// With R = budget − spent (minor units, > 0 when eligible), B = budget,
     /// F = flight.end − now and D = flight.end − flight.start (microseconds), the need is
-    /// u = (R/B) / (F/D): the share of budget still to deliver over the share of flight still
-    /// left (1 on pace, above 1 behind, below 1 ahead). The score is
-    /// u / (1 + u) = R·D / (R·D + F·B), computed in Double, rounded to the nearest millionth
-    /// (`Int((x * 1_000_000).rounded())`) and clamped to 0…1 000 000: 500 000 is on pace,
-    /// towards 1 000 000 far behind, towards 0 nearly done. Every subcampaign of a campaign
-    /// gets the campaign's score; the cap only decides whether a subcampaign is in.
+    /// u = (R/B) / (F′/D′): the share of budget still to deliver over the share of flight
+    /// still left (1 on pace, above 1 behind, below 1 ahead), where the flight left is never
+    /// taken as less than an hour, F′ = max(F, H) with H = `needHorizonMicroseconds`, and
+    /// D′ = max(D, F′). Without the floor, u grows without bound as F shrinks, so any
+    /// campaign (a tiny budget, a flight that began long ago or ends in two minutes) could
+    /// reach a score near 1 by waiting for its last minutes; with it, a flight shorter than
+    /// the horizon never scores above on pace. The need is then capped at `maximumNeed` (3):
+    /// three times behind pace is as needy as a promotion gets. The score is
+    /// min(u, 3) / (1 + min(u, 3)) = min(R·D′ / (R·D′ + F′·B), 0.75), computed in Double,
+    /// rounded to the nearest millionth (`Int((x * 1_000_000).rounded())`) and clamped to
+    /// 0…750 000: 500 000 is on pace, 750 000 three or more times behind, towards 0 nearly
+    /// done. Every subcampaign of a campaign gets the campaign's score; the cap on its share
+    /// only decides whether a subcampaign is in. Equal scores are common at the cap; which
+    /// promotion wins a key then is `PublishedScore.best(of:)`'s rule, which favours no id.
     ///
     /// Pure: IEEE arithmetic on the same inputs gives the same result on every machine, and
     /// nothing here reads a clock; `now` is the log's time (`LogTime`).
@@ -43,12 +51,22 @@ extension ScoringCampaign {
         guard status == .active, flight.contains(now), spentMinor < budget.amountMinor else { return nil }
         let remaining = Double(Int128(budget.amountMinor) - Int128(spentMinor))  // R; 128 bits cannot overflow
         let total = Double(budget.amountMinor)  // B
-        let flightLeft = Double(flight.end.microsecondsSinceEpoch - now.microsecondsSinceEpoch)  // F
-        let flightLength = Double(flight.end.microsecondsSinceEpoch - flight.start.microsecondsSinceEpoch)  // D
-        let toDeliver = remaining * flightLength  // R·D
-        let x = toDeliver / (toDeliver + flightLeft * total)
-        return min(max(Int((x * 1_000_000).rounded()), 0), 1_000_000)
+        // Int64 differences: an old flight from year 1 to year 9999 still fits (3.2e17 µs).
+        let flightLeft = max(flight.end.microsecondsSinceEpoch - now.microsecondsSinceEpoch, Self.needHorizonMicroseconds)  // F′
+        let flightLength = max(flight.end.microsecondsSinceEpoch - flight.start.microsecondsSinceEpoch, flightLeft)  // D′
+        let toDeliver = remaining * Double(flightLength)  // R·D′
+        let x = min(toDeliver / (toDeliver + Double(flightLeft) * total), Self.maximumScore)
+        return min(max(Int((x * 1_000_000).rounded()), 0), Self.maximumScoreMicros)
     }
+
+    /// The least flight left the need is judged over: one hour, in microseconds.
+    public static let needHorizonMicroseconds: Int64 = 3_600_000_000
+    /// The most need a promotion can have: three times behind its pace.
+    public static let maximumNeed = 3.0
+    /// The highest score, maximumNeed / (1 + maximumNeed): 0.75.
+    public static let maximumScore = maximumNeed / (1 + maximumNeed)
+    /// The highest score in millionths: 750 000.
+    public static let maximumScoreMicros = 750_000
 
     /// The subcampaign's own clauses: active, and under its cap if it has one.
     func isEligible(_ subcampaign: ScoringSubcampaign) -> Bool {
@@ -61,7 +79,7 @@ extension ScoringCampaign {
 }
 
 /// One promotion's score: how much one campaign's subcampaign wants its track shown in one
-/// market on one surface, in millionths (0…1 000 000; 500 000 is on pace).
+/// market on one surface, in millionths (0…750 000; 500 000 is on pace).
 public struct PromotionScore: Codable, Hashable, Comparable, Sendable {
     public var track: String
     public var market: String

@@ -93,9 +93,32 @@ public enum Settings {
         help: "Most model rows a rebuild holds in memory; past it the rebuild writes them out and forgets them."
     )
 
+    // Booking rules (`BookingRules.standard` has the same defaults).
+    public static let flightStartSlackSeconds = Setting(
+        key: "campaigns.flight-start-slack-seconds",
+        defaultValue: "300",
+        help: "How many seconds before its command a new or moved flight start may lie (0 to 86400)."
+    )
+    public static let maxSubcampaignsPerCampaign = Setting(
+        key: "campaigns.max-subcampaigns",
+        defaultValue: "20",
+        help: "Most subcampaigns one campaign may ever add, removed ones included."
+    )
+    public static let maxTargetingCellsPerSubcampaign = Setting(
+        key: "campaigns.max-targeting-cells",
+        defaultValue: "150",
+        help: "Most markets x surfaces one subcampaign may target (each is a score row)."
+    )
+    public static let maxOpenCampaignsPerOwner = Setting(
+        key: "campaigns.max-open-per-owner",
+        defaultValue: "100",
+        help: "Most open (draft, active or paused) campaigns one owner may have."
+    )
+
     public static let all: [Setting] = [
         postgresURL, postgresPoolSize, natsURL, migrationsDirectory, logLevel, httpHost, httpPort, apiKeysFile,
         eventsStream, eventsSubjectPrefix, scoresBucket, scoresSubjectPrefix, rebuildResidentRows,
         postgresPoolMaxWaiters, postgresPoolWaitTimeout, postgresStatementTimeout, httpIdleTimeout,
+        flightStartSlackSeconds, maxSubcampaignsPerCampaign, maxTargetingCellsPerSubcampaign, maxOpenCampaignsPerOwner,
     ]
 }

@@ -5,7 +5,9 @@ import RepriseEventLog
 /// A seeded, realistic campaign log, every event decided by the real domain.
 ///
 /// The mix is what the platform sees in production, weighted towards the common case:
-/// bookings (single campaigns and bulk buys of several, in one atomic append), delivery
+/// bookings (single campaigns and bulk buys of several, in one atomic append, each
+/// preceded by the assignment of any track it promotes that its owner does not hold yet,
+/// as an admin would send it; flights start at the booking), delivery
 /// reports (most events), budget and flight changes, pauses and resumes, and a clock tick
 /// each simulated minute. Time only moves forward. The same seed gives the same appends,
 /// so benchmarks and property tests are repeatable.
@@ -22,6 +24,10 @@ public struct SyntheticLog {
     /// Created campaigns in creation order: the generator picks from these, never from a
     /// hash-ordered collection.
     private var ids: [CampaignID] = []
+    /// The track catalog as the log has it so far.
+    private var trackHolders: [TrackID: OwnerID] = [:]
+    /// Appends decided but not yet handed out: a booking waits behind its tracks' assignments.
+    private var pending: [Append] = []
     private var now: Timestamp
     private var nextTick: Int64
     private var nextCampaign = 0
@@ -60,6 +66,7 @@ public struct SyntheticLog {
     /// The next append. Never fails: a command the domain refuses is simply not appended,
     /// and another is drawn.
     public mutating func next() -> Append {
+        if !pending.isEmpty { return pending.removeFirst() }
         while true {
             now = Timestamp.unchecked(now.microsecondsSinceEpoch + Int64(random.below(maxStepMicroseconds)) + 1)
             if now.microsecondsSinceEpoch >= nextTick {
@@ -103,13 +110,15 @@ public struct SyntheticLog {
     }
 
     /// Books `count` campaigns at once (a bulk buy when more than one), each with one to
-    /// three subcampaigns, most of them activated.
+    /// three subcampaigns, most of them activated. Each owner promotes tracks of its own
+    /// (`trk-<owner>-<n>-<sub>`); one it does not hold yet is assigned first.
     private mutating func book(count: Int) -> Append? {
         var items: [CreateCampaignWithSubcampaigns] = []
         for _ in 0..<count {
             let index = nextCampaign
             nextCampaign += 1
             let id = CampaignID.unchecked("syn-\(seed)-\(index)")
+            let owner = OwnerID.unchecked("label-\(random.below(UInt64(owners)))")
             let start = now
             let end = Timestamp.unchecked(start.microsecondsSinceEpoch + Int64(1 + random.below(14)) * 86_400_000_000)
             let subcampaigns = (0..<(1 + Int(random.below(3)))).map { sub in
@@ -121,26 +130,46 @@ public struct SyntheticLog {
                     ),
                     pricing: random.below(3) == 0 ? .cpc(20 + Int64(random.below(200))) : .cpm(200 + Int64(random.below(800))),
                     shareBounds: .unbounded,
-                    promotedItem: .track(TrackID.unchecked("trk-\(index % 997)-\(sub)"))
+                    promotedItem: .track(TrackID.unchecked("trk-\(owner)-\(index % 20)-\(sub)"))
                 )
             }
             items.append(CreateCampaignWithSubcampaigns(
                 campaign: CreateCampaign(
-                    campaignID: id, ownerID: OwnerID.unchecked("label-\(random.below(UInt64(owners)))"), name: "Synthetic \(index)",
+                    campaignID: id, ownerID: owner, name: "Synthetic \(index)",
                     objective: .reach, budget: money(1_000_000 + Int64(random.below(50_000_000))),
                     flight: Flight(start: start, end: end), pacingMode: .even
                 ),
                 subcampaigns: subcampaigns, activate: random.below(10) < 9
             ))
         }
-        guard let booked = try? BulkBuy.decide(items, existing: { campaigns[$0] != nil }, context: context) else { return nil }
+        var assignments: [Append] = []
+        for item in items {
+            for track in item.promotedTracks.sorted() where trackHolders[track] != item.campaign.ownerID {
+                let events = TrackAssigned.decide(assign: track, to: item.campaign.ownerID, holder: trackHolders[track])
+                trackHolders[track] = item.campaign.ownerID
+                assignments.append(append(
+                    commandID: commandID(), streams: [(TrackAssigned.streamID(for: track), events.map { newEvent(TrackAssigned.encode($0)) })]
+                ))
+            }
+        }
+        var context = context
+        context.trackHolders = trackHolders
+        guard let booked = try? BulkBuy.decide(items, existing: { campaigns[$0] != nil }, context: context) else {
+            return assignments.first.map { first in
+                pending += assignments.dropFirst()
+                return first
+            }
+        }
         var streams: [(String, [NewEvent])] = []
         for campaign in booked {
             campaigns[campaign.campaignID] = Campaign.replay(campaign.events)
             ids.append(campaign.campaignID)
             streams.append((campaign.streamID, campaign.events.map { newEvent(EventCodec.encode($0)) }))
         }
-        return append(commandID: commandID(), streams: streams)
+        let booking = append(commandID: commandID(), streams: streams)
+        guard let first = assignments.first else { return booking }
+        pending += assignments.dropFirst() + [booking]
+        return first
     }
 
     private mutating func report(for id: CampaignID) -> DeliveryReport {

@@ -4,7 +4,7 @@ import Testing
 
 /// Each role against each endpoint: 401 without a good key, 403 for the wrong role or owner.
 @Suite struct AccessTests {
-    enum Access: Sendable { case command, deliveryReport, read, scores }
+    enum Access: Sendable { case command, deliveryReport, read, scores, assignTrack }
 
     struct Endpoint: Sendable {
         let method: HTTPRequest.Method
@@ -16,6 +16,7 @@ import Testing
         /// The route on `cmp-1` and `sub-1`.
         var path: String {
             route.replacingOccurrences(of: "{campaignId}", with: "cmp-1").replacingOccurrences(of: "{subcampaignId}", with: "sub-1")
+                .replacingOccurrences(of: "{trackId}", with: "trk-1")
                 + (route.hasSuffix("/state") ? "?asOf=v1" : "") + (method == .get && route == "/campaigns" ? "?ownerId=label-7" : "")
                 + (route == "/scores" ? "?market=SE&surface=home" : "")
         }
@@ -49,6 +50,9 @@ import Testing
         Endpoint(method: .post, route: "/campaigns/{campaignId}/subcampaigns/{subcampaignId}/remove", access: .command, json: nil),
         Endpoint(method: .post, route: "/campaigns/{campaignId}/delivery-reports", access: .deliveryReport, json: Bodies.report("rep-1")),
         Endpoint(method: .get, route: "/scores", access: .scores, json: nil),
+        Endpoint(method: .put, route: "/tracks/{trackId}", access: .assignTrack, json: #"{"ownerId":"label-7"}"#),
+        // Who holds a track is for the same eyes as the scores: admins and auditors.
+        Endpoint(method: .get, route: "/tracks/{trackId}", access: .scores, json: nil),
     ]
 
     struct Caller: Sendable, CustomStringConvertible {
@@ -59,12 +63,12 @@ import Testing
         var description: String { name }
     }
 
-    enum AccessKind: Sendable { case command, deliveryReport, read, scores }
+    enum AccessKind: Sendable { case command, deliveryReport, read, scores, assignTrack }
 
     static let callers: [Caller] = [
         Caller(name: "no key", key: nil, allowed: nil),
         Caller(name: "unknown key", key: "not-a-key", allowed: nil),
-        Caller(name: "admin", key: APIHarness.Key.admin, allowed: [.command, .deliveryReport, .read, .scores]),
+        Caller(name: "admin", key: APIHarness.Key.admin, allowed: [.command, .deliveryReport, .read, .scores, .assignTrack]),
         Caller(name: "manager of label-7", key: APIHarness.Key.manager, allowed: [.command, .read]),
         Caller(name: "manager of label-9", key: APIHarness.Key.otherManager, allowed: []),
         Caller(name: "delivery reporter", key: APIHarness.Key.reporter, allowed: [.deliveryReport]),
@@ -83,6 +87,7 @@ import Testing
                 case .deliveryReport: .deliveryReport
                 case .read: .read
                 case .scores: .scores
+                case .assignTrack: .assignTrack
                 }
                 guard let allowed = caller.allowed else {
                     #expect(reply.status == 401, "\(endpoint.method) \(endpoint.path)")

@@ -73,6 +73,14 @@ import Testing
             try await exchange.check(.get, "/metrics", key: nil, status: 200)
             try await exchange.check(.get, "/scores?market=SE&surface=home", key: APIHarness.Key.auditor, status: 200)
             try await exchange.check(.get, "/scores?market=XX&surface=home", status: 400)
+            try await exchange.check(.put, "/tracks/trk-9", json: #"{"ownerId":"label-9"}"#, status: 200)
+            try await exchange.check(.get, "/tracks/trk-9", key: APIHarness.Key.auditor, status: 200)
+            try await exchange.check(.get, "/tracks/trk-404", status: 404)
+            try await exchange.check(
+                .post, "/campaigns/cmp-1/subcampaigns",
+                json: #"{"id":"sub-9","targeting":{"markets":["SE"],"surfaces":["home"],"segments":["superfans"]},"pricing":{"model":"cpm","amountMinor":450},"promotedItem":{"kind":"track","id":"trk-9"}}"#,
+                status: 422
+            )
 
             // Problems, each through a documented route where there is one.
             try await exchange.check(.post, "/campaigns/cmp-1/change-budget", json: #"{"budget": "#, status: 400, sendsInvalidBody: true)

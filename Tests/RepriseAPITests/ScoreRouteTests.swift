@@ -8,7 +8,7 @@ import Testing
         try await APIHarness.with { api in
             let reply = try await api.send(.get, "/scores?market=SE&surface=home", key: APIHarness.Key.auditor)
             #expect(reply.status == 200)
-            #expect(reply.body == #"{"market":"SE","scores":[{"campaignId":"cmp-2","score":0.9,"scoreMicros":900000,"subcampaignId":"sub-1","track":"trk-2"},{"campaignId":"cmp-1","score":0.512345,"scoreMicros":512345,"subcampaignId":"sub-1","track":"trk-1"}],"surface":"home"}"#)
+            #expect(reply.body == #"{"market":"SE","scores":[{"campaignId":"cmp-2","score":0.7,"scoreMicros":700000,"subcampaignId":"sub-1","track":"trk-2"},{"campaignId":"cmp-1","score":0.512345,"scoreMicros":512345,"subcampaignId":"sub-1","track":"trk-1"}],"surface":"home"}"#)
             let empty = try await api.send(.get, "/scores?market=NO&surface=home")
             #expect(empty.body == #"{"market":"NO","scores":[],"surface":"home"}"#)
         }

@@ -9,11 +9,13 @@ import Testing
 /// `reprise audit …` as an operator runs it: the real binary against a real database.
 @Suite("reprise audit")
 struct AuditCommandTests {
-    /// A migrated schema holding one active campaign `cmp-1` (3 events).
+    /// A migrated schema holding one active campaign `cmp-1` (3 events) and the assignment
+    /// of the track it promotes (1 event).
     private func withCampaign(_ body: (MigratedDatabase) async throws -> Void) async throws {
         try await MigratedDatabase.with { pool, database in
             let handler = CampaignCommandHandler(store: PostgresEventStore(pool: pool, logger: database.logger), logger: database.logger)
             let envelope = { CommandEnvelope(commandID: UUID().uuidString, correlationID: UUID(), actor: "label-7", issuedAt: "2026-11-21T12:00:00Z") }
+            try await handler.tracks.assign("trk-1", to: "label-7", envelope: envelope())
             try await handler.handle(.create(CreateCampaign(
                 campaignID: "cmp-1", ownerID: "label-7", name: "Winter single", objective: .reach,
                 budget: Money(amountMinor: 1_000_000, currency: "EUR"),
@@ -32,11 +34,11 @@ struct AuditCommandTests {
         try await withCampaign { database in
             let intact = try await RepriseBinary.run(["audit", "verify", "--postgres-url", database.url])
             #expect(intact.status == 0, "\(intact.error)")
-            #expect(intact.output.contains("3 event(s)"))
+            #expect(intact.output.contains("4 event(s)"))
 
             let tampered = try await database.withConnection { connection in
                 try await connection.query("""
-                    UPDATE events SET data = jsonb_set(data, '{budget,amountMinor}', '1') WHERE stream_version = 1 RETURNING event_id
+                    UPDATE events SET data = jsonb_set(data, '{budget,amountMinor}', '1') WHERE stream_id = 'campaign-cmp-1' AND stream_version = 1 RETURNING event_id
                     """)[0].decode(UUID.self, at: 0)
             }
             let caught = try await RepriseBinary.run(["audit", "verify", "--postgres-url", database.url])

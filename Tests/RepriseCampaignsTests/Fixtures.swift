@@ -37,13 +37,16 @@ enum Booking {
 
     static let logger = Logger(label: "test.campaigns", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// A handler on a fresh, empty log. The handler knows only the port, so the log is in
-    /// memory; the PostgreSQL store passes the same conformance checks.
+    /// A handler on a log holding only the assignment of trk-1 to label-7. The handler knows
+    /// only the port, so the log is in memory; the PostgreSQL store passes the same
+    /// conformance checks.
     static func withHandler<R: Sendable>(
         _ body: (CampaignCommandHandler, InMemoryEventStore) async throws -> R
     ) async throws -> R {
         let store = InMemoryEventStore()
-        return try await body(CampaignCommandHandler(store: store, logger: logger), store)
+        let handler = CampaignCommandHandler(store: store, logger: logger)
+        try await handler.tracks.assign("trk-1", to: "label-7", envelope: envelope())
+        return try await body(handler, store)
     }
 
     /// Creates `id` with one subcampaign and activates it: version 3.

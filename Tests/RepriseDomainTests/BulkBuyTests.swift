@@ -3,7 +3,7 @@ import Testing
 
 /// Bulk buys: every campaign booked, or none, with every failing item named.
 @Suite struct BulkBuyTests {
-    let context = CommandContext(issuedAt: Fixture.now, actor: "label-7")
+    let context = Fixture.context(actor: "label-7")
 
     func item(_ id: CampaignID, subcampaigns: [NewSubcampaign] = [Fixture.subcampaign()], activate: Bool = false)
         -> CreateCampaignWithSubcampaigns

@@ -63,8 +63,9 @@ import Testing
         expectRejection(.flightAlreadyOver, field: "flight.end") {
             try Scenario.draft().decide(.changeFlight(ChangeFlight(campaignID: id, flight: past)))
         }
-        // A flight that has begun but not ended is fine: the campaign can still deliver.
-        let running = Flight(start: "2026-10-01T00:00:00Z", end: "2026-11-01T09:00:00.000001Z")
+        // A flight from now that has not ended is fine, however short; one that began long
+        // before its booking is not (`BookingRuleTests`).
+        let running = Flight(start: "2026-11-01T09:00:00Z", end: "2026-11-01T09:00:00.000001Z")
         #expect(try Scenario().decide(.create(Fixture.create(flight: running))).count == 1)
     }
 

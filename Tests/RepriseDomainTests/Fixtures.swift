@@ -13,6 +13,14 @@ enum Fixture {
 
     static func euros(_ cents: Int64) -> Money { Money(amountMinor: cents, currency: "EUR") }
 
+    /// The track catalog the tests decide against: label-7 holds trk-42.
+    static let trackHolders: [TrackID: OwnerID] = ["trk-42": "label-7"]
+
+    /// A command's context at `moment`, with the standard rules and the fixture's catalog.
+    static func context(at moment: Timestamp = now, actor: String = "tester", rules: BookingRules = .standard) -> CommandContext {
+        CommandContext(issuedAt: moment, actor: actor, rules: rules, trackHolders: trackHolders)
+    }
+
     static func create(
         _ id: CampaignID = campaignID, budget: Money = euros(1_000_000), flight: Flight = flight, name: String = "Autumn single"
     ) -> CreateCampaign {
@@ -47,6 +55,7 @@ struct Scenario {
     private(set) var events: [CampaignEvent] = []
     private(set) var state: Campaign?
     var now: Timestamp = Fixture.now
+    var rules: BookingRules = .standard
 
     var campaign: Campaign {
         get throws { try #require(state) }
@@ -63,7 +72,7 @@ struct Scenario {
 
     /// Decides `command` without appending anything.
     func decide(_ command: CampaignCommand) throws(DomainError) -> [CampaignEvent] {
-        try Campaign.decide(command, state: state, context: CommandContext(issuedAt: now, actor: "tester"))
+        try Campaign.decide(command, state: state, context: Fixture.context(at: now, rules: rules))
     }
 
     /// A draft campaign with subcampaign `sub-1`.

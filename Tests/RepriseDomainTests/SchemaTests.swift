@@ -26,7 +26,7 @@ import Testing
     @Test func everyEmittedEventMatchesItsSchema() throws {
         var bulk = try BulkBuy.decide(
             [CreateCampaignWithSubcampaigns(campaign: Fixture.create("cmp-3"), subcampaigns: [Fixture.subcampaign()], activate: true)],
-            existing: { _ in false }, context: CommandContext(issuedAt: Fixture.now, actor: "tester")
+            existing: { _ in false }, context: Fixture.context()
         ).flatMap(\.events)
         bulk += try Scenario.everyEventType()
         for event in bulk {
@@ -43,6 +43,18 @@ import Testing
         #expect(validator.errors(in: try Self.json(tick.data)).isEmpty)
         #expect(!validator.errors(in: try Self.json(#"{"at":"2026-11-21T10:00:00Z"}"#)).isEmpty)
         #expect(!validator.errors(in: try Self.json(#"{"at":"2026-11-21T10:00:00.000000Z","tz":"UTC"}"#)).isEmpty)
+    }
+
+    @Test func aTrackAssignmentMatchesItsSchemaAndReadsBack() throws {
+        let stored = TrackAssigned.encode(TrackAssigned(trackID: "trk-42", ownerID: "label-7"))
+        let validator = try Self.validator("\(stored.type).v\(stored.schemaVersion).json")
+        #expect(validator.errors(in: try Self.json(stored.data)).isEmpty)
+        #expect(String(decoding: stored.data, as: UTF8.self) == #"{"ownerId":"label-7","trackId":"trk-42"}"#)
+        #expect(!validator.errors(in: try Self.json(#"{"trackId":"trk-42"}"#)).isEmpty)
+        #expect(!validator.errors(in: try Self.json(#"{"ownerId":"label-7","trackId":"trk-42","note":"x"}"#)).isEmpty)
+        let read = try TrackAssigned.decode(type: stored.type, schemaVersion: stored.schemaVersion, data: stored.data)
+        #expect(read == TrackAssigned(trackID: "trk-42", ownerID: "label-7"))
+        #expect(throws: EventCodecError.self) { try TrackAssigned.decode(type: stored.type, schemaVersion: 2, data: stored.data) }
     }
 
     @Test func everyStoredEnvelopeMatchesTheEnvelopeSchema() throws {
@@ -76,11 +88,13 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.schemaFolder.path)
             .filter { $0.hasSuffix(".json") && $0 != "envelope.v1.json" }
         let onDisk = Set(files)
-        // Campaign events come from the codec; the clock's tick is the one event outside it.
+        // Campaign events come from the codec; the clock's tick and the track catalog's
+        // assignment are the events outside it.
         let known = Set(EventCodec.knownVersions.flatMap { type, versions in versions.map { "\(type).v\($0).json" } })
             .union(["\(ClockTicked.eventType).v\(ClockTicked.schemaVersion).json"])
+            .union((EventUpcaster.olderVersions(of: TrackAssigned.eventType) + [TrackAssigned.schemaVersion]).map { "\(TrackAssigned.eventType).v\($0).json" })
         #expect(onDisk == known, "schemas without a codec version: \(onDisk.subtracting(known)); codec versions without a schema: \(known.subtracting(onDisk))")
-        #expect(known.count == 18)
+        #expect(known.count == 19)
     }
 
     @Test func everySchemaUsesOnlyWhatTheValidatorChecksAndNamesItself() throws {

@@ -68,6 +68,17 @@ final class CommandLoad: Sendable {
     /// Runs the load while `body` runs; then lets each worker finish its command in flight
     /// (retries included) and returns what was accepted.
     func running(_ body: () async throws -> Void) async throws -> Report {
+        // The tracks the subcampaigns promote, held by the campaigns' owner (a no-op when
+        // an earlier load of the same rig assigned them already).
+        for track in 0..<3 {
+            let commandID = "assign-trk-\(track)"
+            try await handler.tracks.assign(
+                try TrackID("trk-\(track)"), to: "label-7",
+                envelope: CommandEnvelope(commandID: commandID, correlationID: UUID(), actor: "admin", issuedAt: try Timestamp(atOrBefore: Date()))
+            )
+            // Accepted like any command, so the checks expect its event in the log (nil: ask the log).
+            state.withLock { $0.report.accepted[commandID] = .some(nil) }
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<workers {
                 group.addTask { try await self.runWorker(worker) }

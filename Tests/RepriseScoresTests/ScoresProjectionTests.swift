@@ -21,6 +21,7 @@ private enum Booking {
     }
 
     static func book(_ handler: CampaignCommandHandler) async throws {
+        try await handler.tracks.assign("trk-1", to: "label-7", envelope: envelope())
         try await handler.handle(.create(CreateCampaign(
             campaignID: campaign, ownerID: "label-7", name: "Winter single", objective: .reach,
             budget: Money(amountMinor: 1_000_000, currency: "EUR"), flight: flight, pacingMode: .even

@@ -30,21 +30,42 @@ import Testing
         ])
     }
 
-    @Test func aTieGoesToTheSmallestCampaignThenSubcampaignWhateverTheInputOrder() throws {
+    @Test func aTieGoesToTheSmallestRankWhateverTheInputOrder() throws {
         let tied = [
             Self.promotion("cmp-b", "sub-1", 500_000),
             Self.promotion("cmp-a", "sub-2", 500_000),
-            Self.promotion("cmp-a", "sub-10", 500_000),  // "sub-10" < "sub-2": ids compare as text
+            Self.promotion("cmp-a", "sub-10", 500_000),
             Self.promotion("cmp-a", "sub-1", 499_999),
         ]
+        let winner = try #require(tied.filter { $0.scoreMicros == 500_000 }.min { PublishedScore.tieRank($0) < PublishedScore.tieRank($1) })
         var random = SeededRandom(seed: 5)
         for _ in 0..<20 {
             let best = PublishedScore.best(of: tied.shuffled(using: &random))
             #expect(best.count == 1)
-            #expect(best.first?.campaignID == "cmp-a")
-            #expect(best.first?.subcampaignID == "sub-10")
+            #expect(best.first?.campaignID == winner.campaignID)
+            #expect(best.first?.subcampaignID == winner.subcampaignID)
             #expect(best.first?.scoreMicros == 500_000)
         }
+    }
+
+    /// Issue 11, item 5: ties went to the smallest campaign id, so campaign "0" took every
+    /// tied key. The rank mixes in the key, so no id wins them all.
+    @Test func noCampaignIdWinsEveryTiedKey() throws {
+        var winners: [CampaignID] = []
+        for index in 0..<20 {
+            let track = "trk-\(index)"
+            let best = PublishedScore.best(of: [
+                Self.promotion("0", "sub-1", 750_000, track: track), Self.promotion("zzz", "sub-1", 750_000, track: track),
+            ])
+            winners.append(try #require(best.first).campaignID)
+        }
+        #expect(winners.filter { $0 == "0" }.count == 9)
+        #expect(winners.filter { $0 == "zzz" }.count == 11)
+    }
+
+    @Test func theTieRankIsFNV1aOverTheKeyAndThePromotion() {
+        // Worked out independently: FNV-1a 64 of "SE\u{1F}home\u{1F}trk-42\u{1F}cmp-1\u{1F}sub-1".
+        #expect(PublishedScore.tieRank(Self.promotion("cmp-1", "sub-1", 1)) == 0xFCD9_9405_E787_B668)
     }
 
     @Test func bestIsSortedByMarketSurfaceTrackAndEmptyForNoScores() throws {

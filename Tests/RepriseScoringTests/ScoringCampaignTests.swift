@@ -162,6 +162,8 @@ struct SeededHistory {
         }
 
         stream.now = "2026-11-01T00:00:00Z"
+        // A long history adds more subcampaigns than a booking may; the limit is not what it tests.
+        stream.rules.maxSubcampaignsPerCampaign = 1_000
         try stream.run(.create(CreateCampaign(
             campaignID: cmp, ownerID: "label-7", name: "Seeded", objective: .clicks,
             budget: ScoringFixture.euros(ScoringFixture.budget), flight: flight, pacingMode: .even

@@ -14,6 +14,11 @@ enum ScoringFixture {
 
     static func euros(_ cents: Int64) -> Money { Money(amountMinor: cents, currency: "EUR") }
 
+    /// The track catalog: label-7, the fixture campaign's owner, holds the tracks it promotes.
+    static let trackHolders: [TrackID: OwnerID] = [
+        "trk-42": "label-7", "trk-7": "label-7", "trk-1": "label-7", "trk-2": "label-7", "trk-3": "label-7", "trk-4": "label-7",
+    ]
+
     /// The moment `fraction` of the way through the flight.
     static func intoFlight(_ fraction: Double) throws -> Timestamp {
         let start = flight.start.microsecondsSinceEpoch, end = flight.end.microsecondsSinceEpoch
@@ -35,12 +40,14 @@ struct ScoredStream {
     private(set) var campaign: Campaign?
     private(set) var scoring: ScoringCampaign?
     var now: Timestamp = ScoringFixture.bookedAt
+    var rules: BookingRules = .standard
     private var reports = 0
 
     /// Decides `command` at `now` and, if accepted, appends its events.
     @discardableResult
     mutating func run(_ command: CampaignCommand) throws(DomainError) -> [CampaignEvent] {
-        let new = try Campaign.decide(command, state: campaign, context: CommandContext(issuedAt: now, actor: "tester"))
+        let context = CommandContext(issuedAt: now, actor: "tester", rules: rules, trackHolders: ScoringFixture.trackHolders)
+        let new = try Campaign.decide(command, state: campaign, context: context)
         for event in new { append(event) }
         return new
     }
