@@ -300,7 +300,7 @@ let package = Package(
             name: "RepriseScoresTests",
             dependencies: [
                 "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore",
-                "NATS", "Postgres", "RepriseTestSupport", "ReprisePlatform", "RepriseRelay",
+                "NATS", "Postgres", "RepriseTestSupport", "ReprisePlatform", "RepriseRelay", "RepriseSettings",
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
             ],
             // Clients/: scripts of stock NATS clients the tests run (nats-py as personalization).

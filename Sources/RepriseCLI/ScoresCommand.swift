@@ -20,7 +20,7 @@ struct ScoresWatchCommand: AsyncParsableCommand {
         abstract: "Print the current scores of a market and surface, then each change as it happens (until Ctrl-C).",
         discussion: """
             Personalization systems connect as the user `personalization` of the NATS account PERSONALIZATION, \
-            with the inbox prefix `_INBOX_personalization`, and read the bucket `scores` there: a mirror of the \
+            with the inbox prefix `_INBOX_personalization`, and read the bucket `scores` there: a copy of the \
             platform's bucket (ops/nats/personalization-mirror.py). To watch as they do, pass \
             --nats-url nats://personalization:<password>@<host>:4222; this command sets the inbox prefix \
             `_INBOX_<user>` from the URL's user. With the operator's URL (the default), it reads the platform's \

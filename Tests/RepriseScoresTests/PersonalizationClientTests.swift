@@ -7,6 +7,7 @@ import RepriseDomain
 import ReprisePlatform
 import RepriseProjections
 import RepriseRelay
+import RepriseSettings
 import RepriseTestSupport
 import Synchronization
 import Testing
@@ -45,6 +46,28 @@ struct PersonalizationClientTests {
         }
     }
 
+    @Test("reprise serve's settings give the relay and every projector a NATS user of its own")
+    func perUserSettings() throws {
+        let environment = [
+            "REPRISE_NATS_URL": "nats://reprise:a@h:1", "REPRISE_NATS_RELAY_URL": "nats://relay:b@h:1",
+            "REPRISE_NATS_PROJECTOR_SCORES_URL": "nats://projector-scores:c@h:1",
+            "REPRISE_NATS_PROJECTOR_CAMPAIGNS_URL": "nats://projector-campaigns:d@h:1",
+        ]
+        let configuration = try PlatformConfiguration.resolve(
+            SettingsResolver(environment: environment), flags: .init(), components: [.relay, .projectors]
+        )
+        #expect(configuration.relayNATSURL == "nats://relay:b@h:1")
+        #expect(configuration.projectorNATSURLs == [
+            "scores": "nats://projector-scores:c@h:1", "campaigns": "nats://projector-campaigns:d@h:1",
+        ])
+        // Every projection the platform keeps has a user setting.
+        #expect(Set(Platform.projections.map(\.name)) == Set(Settings.natsProjectorURLs.keys))
+        let fallback = try PlatformConfiguration.resolve(
+            SettingsResolver(environment: ["REPRISE_NATS_URL": "nats://reprise:a@h:1"]), flags: .init(), components: [.relay]
+        )
+        #expect(fallback.relayNATSURL == nil && fallback.projectorNATSURLs.isEmpty)
+    }
+
     /// The relay and both projectors on the platform's names, each as its own NATS user.
     static func configuration(_ database: MigratedDatabase) -> PlatformConfiguration {
         var configuration = PlatformConfiguration(
@@ -78,6 +101,7 @@ struct PersonalizationClientTests {
         ])
         defer { client.terminate() }
         try await client.waitForLine { $0["event"] as? String == "snapshot-done" }
+        try await watchWithLibnats(key: key, track: track, logger: logger)
 
         // Busy: the relay publishes and the projectors fetch while the client listens on
         // every wide subject it tries. Each report spends budget and moves the score.
@@ -119,6 +143,27 @@ struct PersonalizationClientTests {
         }
         let done = try #require(events("done").first)
         #expect(done["overheard"] as? Int == 0, "overheard: \(done["overheard_subjects"] ?? [])")
+    }
+
+    /// The C client (libnats 3.4.1, through the NATS module) as personalization: get and
+    /// watch work on the copy of the bucket in its own account.
+    private static func watchWithLibnats(key: String, track: String, logger: Logger) async throws {
+        let url = TestEnvironment.natsURL(user: "personalization", password: "personalization-dev")
+        try await NATSConnection.withConnection(url: url, name: "personalization-libnats", logger: logger) { connection in
+            let bucket = try await connection.jetStream().keyValue(bucket: "scores")
+            #expect(try await bucket.get(key: key)?.value.isEmpty == false)
+            let watch = try await bucket.watch(keys: "*.home.\(track)")
+            var events = watch.makeAsyncIterator()
+            let first = try await events.next()
+            let second = try await events.next()
+            watch.stop()
+            guard case .entry(let entry) = first else {
+                Issue.record("libnats watch: expected the current value first, got \(String(describing: first))")
+                return
+            }
+            #expect(entry.key == key)
+            #expect(second == .initialValuesDone)
+        }
     }
 
     private static func envelope() -> CommandEnvelope {

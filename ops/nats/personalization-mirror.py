@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Creates (or updates) KV_<bucket> in the PERSONALIZATION account: a mirror of the
-platform's score bucket, which personalization systems open as an ordinary key-value
+platform's score bucket (a stream sourcing it under the same subjects), which personalization systems open as an ordinary key-value
 bucket with any official NATS client (watch, keys, get), without seeing anything of the
 platform's account. Run by ops/services.sh start; idempotent.
 
@@ -24,11 +24,15 @@ def mirror_config(bucket: str, history: int) -> StreamConfig:
     stream = f"KV_{bucket}"
     return StreamConfig(
         name=stream,
-        description=f"mirror of the platform's {bucket} bucket",
-        mirror=StreamSource(
+        description=f"copy of the platform's {bucket} bucket, for personalization",
+        # A stream sourcing the platform's bucket rather than a strict mirror: a mirror can
+        # have no subjects, and libnats 3.4.1 finds a bucket's stream by subject when it
+        # watches or lists keys. Nobody here may publish on these subjects.
+        subjects=[f"$KV.{bucket}.>"],
+        sources=[StreamSource(
             name=stream,
             external=ExternalStream(api="$JS.REPRISE.API", deliver="deliver.personalization"),
-        ),
+        )],
         # What makes clients treat the stream as a bucket: the history per key, and direct gets.
         max_msgs_per_subject=history,
         allow_direct=True,
@@ -44,7 +48,12 @@ async def ensure_mirror(url: str, bucket: str, history: int) -> None:
         js = nc.jetstream()
         config = mirror_config(bucket, history)
         try:
-            await js.stream_info(config.name)
+            existing = await js.stream_info(config.name)
+            if existing.config.mirror is not None:
+                # An earlier layout: a mirror cannot become a sourced stream in place. The
+                # copy fills again from the platform's bucket.
+                await js.delete_stream(config.name)
+                raise NotFoundError
             await js.update_stream(config)
             action = "updated"
         except NotFoundError:
