@@ -214,6 +214,14 @@ struct WaitExpired: Error, CustomStringConvertible {
     var description: String { "gave up waiting for \(what) after 60 s" }
 }
 
+struct ClientExited: Error, CustomStringConvertible {
+    let printed: String
+    let errors: String
+    var description: String {
+        "the Python client exited early (python3 and nats-py come from ops/install.sh); it printed: \(printed) stderr: \(errors)"
+    }
+}
+
 /// A script run with python3, its stdout read as JSON lines.
 final class PythonClient: Sendable {
     private let process: Process
@@ -242,7 +250,10 @@ final class PythonClient: Sendable {
     func waitForLine(_ condition: @escaping @Sendable ([String: Any]) -> Bool) async throws {
         while !seen.lines.contains(where: condition) {
             let chunk = try await Self.offload { [output] in output.availableData }
-            guard !chunk.isEmpty else { throw WaitExpired(what: "a line the client never printed (it exited)") }
+            guard !chunk.isEmpty else {
+                // python3 or nats-py missing ends here too: a failure, never a skip.
+                throw ClientExited(printed: seen.text, errors: errorOutput)
+            }
             seen.append(chunk)
         }
     }
@@ -279,6 +290,8 @@ private final class LockedLines: Sendable {
             }
         }
     }
+
+    var text: String { state.withLock { $0.lines.joined(separator: "\n") } }
 
     var lines: [[String: Any]] {
         state.withLock { $0.lines }.compactMap { line in
