@@ -28,14 +28,14 @@ struct PersonalizationClientTests {
     func pythonClientAsPersonalization() async throws {
         let track = "trk-" + TestEnvironment.uniqueName("py").lowercased()
         let key = "SE.home.\(track)"
-        try await MigratedDatabase.with(maxConnections: 4) { _, database in
+        try await MigratedDatabase.with(maxConnections: 4) { pool, database in
             try await NATSConnection.withConnection(url: TestEnvironment.natsURL, name: "personalization-tests", logger: database.logger) { admin in
                 let js = try admin.jetStream()
                 // A fresh log for this schema: an EVENTS stream of an earlier run would be ahead of it.
                 try? await js.deleteStream(name: "EVENTS")
                 do {
                     try await Platform.withRunning(Self.configuration(database), logger: database.logger) { platform in
-                        try await Self.drive(platform, key: key, track: track, admin: js, logger: database.logger)
+                        try await Self.drive(platform, key: key, track: track, admin: js, pool: pool, logger: database.logger)
                     }
                 } catch {
                     try? await js.deleteStream(name: "EVENTS")
@@ -85,7 +85,7 @@ struct PersonalizationClientTests {
     }
 
     private static func drive(
-        _ platform: Platform, key: String, track: String, admin js: JetStreamContext, logger: Logger
+        _ platform: Platform, key: String, track: String, admin js: JetStreamContext, pool: PostgresConnectionPool, logger: Logger
     ) async throws {
         let campaign = try CampaignID("cmp-" + track)
         let ticker = ClockTicker(store: platform.store, logger: logger)
@@ -143,6 +143,18 @@ struct PersonalizationClientTests {
         }
         let done = try #require(events("done").first)
         #expect(done["overheard"] as? Int == 0, "overheard: \(done["overheard_subjects"] ?? [])")
+
+        // The attempts were made: each consumer was created, or refused.
+        let planted = Set(events("planted").compactMap { $0["target"] as? String })
+        for target in ["events.forged", "$JS.REPRISE.API.CONSUMER.CREATE.KV_scores", "$JS.FC.KV_scores.forged"] {
+            #expect(planted.contains(target) || refused.contains("deliver to \(target)"), "no attempt to deliver to \(target)")
+        }
+        // Whatever its consumers delivered, EVENTS holds the log and nothing else (a foreign
+        // message would also have stopped the relay).
+        let logged = try await pool.query("SELECT count(*)::bigint FROM events").first?.decode(Int64.self, at: 0) ?? -1
+        try await waitFor("EVENTS to hold exactly the \(logged) events of the log") {
+            try await js.streamInfo(name: "EVENTS").state.messages == UInt64(logged)
+        }
     }
 
     /// The C client (libnats 3.4.1, through the NATS module) as personalization: get and

@@ -8,6 +8,8 @@ inbox prefix, and reports what it sees as JSON lines on stdout:
   {"event": "get"|"keys", ...}                the direct reads
   {"event": "entry", "live": bool, ...}       each watched entry (the snapshot, then live)
   {"event": "snapshot-done"}                  the watcher's end-of-snapshot marker
+  {"event": "planted", "target": ...}         a consumer delivering to a subject of the
+                                              platform's (it must reach only this account)
   {"event": "done", "overheard": n, ...}      after the watched key was deleted
 
 It does not judge; the Swift test does. It exits 2 when nats-py cannot be imported.
@@ -114,6 +116,23 @@ async def main(args):
     await expect_refused("platform API", lambda: nc.request("$JS.REPRISE.API.CONSUMER.CREATE.KV_scores", b"{}", timeout=REFUSAL_TIMEOUT))
     await expect_refused("publish events", lambda: js.publish("events.campaign.created", b"{}"))
     await expect_refused("delete the mirror", lambda: js.delete_stream(args.stream))
+
+    # A consumer's deliveries go wherever its creator says (nats-server#8274). Here they can
+    # only land in this account: the platform's EVENTS must not change.
+    planted = []
+    for target in ["events.forged", "$JS.REPRISE.API.CONSUMER.CREATE.KV_scores", "$JS.FC.KV_scores.forged"]:
+        try:
+            info = await js.add_consumer(args.stream, ConsumerConfig(deliver_subject=target))
+            planted.append(info.name)
+            emit(event="planted", target=target)
+        except Exception as error:
+            emit(event="refused", what=f"deliver to {target}", error=type(error).__name__)
+    await asyncio.sleep(1.5)
+    for name in planted:
+        try:
+            await js.delete_consumer(args.stream, name)
+        except Exception:
+            pass
 
     await nc.flush()
     await asyncio.sleep(0.3)
