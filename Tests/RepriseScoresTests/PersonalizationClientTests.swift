@@ -93,6 +93,10 @@ struct PersonalizationClientTests {
         // Half the flight left with all of the budget: score 2/3.
         try await ticker.tick(at: Timestamp("2026-12-16T00:00:00Z").date)
         let bucket = try await waitForBucket(js)
+        // An operator's purge reaches personalization's copy as a rollup, which must not stop
+        // the copy (a sourced stream refuses rollups unless allowed, and then stalls).
+        _ = try await bucket.put(key: "ZZ.purged.\(track)", value: [1])
+        try await bucket.purge(key: "ZZ.purged.\(track)")
         try await waitFor("the first score in the platform's bucket") { try await bucket.get(key: key) != nil }
 
         let client = try PythonClient(script: script, arguments: [

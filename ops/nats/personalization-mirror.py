@@ -36,6 +36,9 @@ def mirror_config(bucket: str, history: int) -> StreamConfig:
         # What makes clients treat the stream as a bucket: the history per key, and direct gets.
         max_msgs_per_subject=history,
         allow_direct=True,
+        # A purge in the platform's bucket arrives as a rollup; a sourced stream refuses it,
+        # and then stops sourcing altogether, unless rollups are allowed.
+        allow_rollup_hdrs=True,
         # Watchers are ephemeral consumers; the bound keeps one reader from piling up more.
         max_consumers=128,
     )

@@ -67,7 +67,7 @@ async def main(args):
     # The mirror may lag the platform's bucket by a moment.
     kv = None
     entry = None
-    for _ in range(120):
+    for _ in range(240):
         try:
             kv = kv or await js.key_value(args.bucket)
             entry = await kv.get(args.key)
