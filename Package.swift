@@ -303,9 +303,11 @@ let package = Package(
             name: "RepriseScoresTests",
             dependencies: [
                 "RepriseScores", "RepriseScoring", "RepriseProjections", "RepriseCampaigns", "RepriseDomain", "RepriseEventStore",
-                "NATS", "Postgres", "RepriseTestSupport",
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                "NATS", "Postgres", "RepriseTestSupport", "ReprisePlatform", "RepriseRelay", "RepriseSettings",
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
             ],
+            // Clients/: scripts of stock NATS clients the tests run (nats-py as personalization).
+            exclude: ["Clients"],
             swiftSettings: safe
         ),
         // Crashes and server restarts under load; they restart servers, so they run only with

@@ -17,6 +17,8 @@ NATS_SERVER=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-serve
 
 pg_url() { echo "postgresql://$REPRISE_PG_USER@127.0.0.1:$REPRISE_PG_PORT/$REPRISE_PG_DATABASE"; }
 nats_url() { echo "nats://$REPRISE_NATS_USER:$REPRISE_NATS_PASSWORD@127.0.0.1:$REPRISE_NATS_PORT"; }
+# Another user of ops/nats/nats-server.conf, whose dev password is <user>-dev.
+nats_user_url() { echo "nats://$1:$1-dev@127.0.0.1:$REPRISE_NATS_PORT"; }
 
 say() { echo "reprise-ops: $*" >&2; }
 die() { echo "reprise-ops: error: $*" >&2; exit 1; }

@@ -5,7 +5,9 @@
 #   ops/services.sh start    start both (harmless when already running), wait until ready
 #   ops/services.sh stop     stop both
 #   ops/services.sh status   exit 0 only when both answer
-#   ops/services.sh env      print export lines for REPRISE_POSTGRES_URL and REPRISE_NATS_URL
+#   ops/services.sh env      print export lines for REPRISE_POSTGRES_URL, REPRISE_NATS_URL (the operator
+#                            user) and the relay's and projectors' own NATS users
+# `start` also creates personalization's mirror of the scores bucket (ops/nats/personalization-mirror.py).
 #   ops/services.sh restart-postgres   stop PostgreSQL (fast: sessions are cut) and start it again
 #   ops/services.sh restart-nats       stop nats-server (SIGTERM) and start it again
 #   ops/services.sh kill-nats          SIGKILL nats-server (no flush, no goodbye), then start it again
@@ -135,12 +137,23 @@ kill_nats() {
 print_env() {
   echo "export REPRISE_POSTGRES_URL='$(pg_url)'"
   echo "export REPRISE_NATS_URL='$(nats_url)'"
+  echo "export REPRISE_NATS_RELAY_URL='$(nats_user_url relay)'"
+  echo "export REPRISE_NATS_PROJECTOR_SCORES_URL='$(nats_user_url projector-scores)'"
+  echo "export REPRISE_NATS_PROJECTOR_CAMPAIGNS_URL='$(nats_user_url projector-campaigns)'"
+}
+
+# Personalization reads the scores through a mirror in its own account; the mirror waits
+# for the platform's bucket if it does not exist yet. Idempotent.
+ensure_personalization_mirror() {
+  python3 "$REPRISE_ROOT/ops/nats/personalization-mirror.py" --url "$(nats_user_url personalization-admin)" \
+    || die "could not create personalization's score mirror (is nats-py installed? run ops/install.sh; a server started with an older nats-server.conf needs ops/services.sh restart-nats)"
 }
 
 case "${1:-}" in
   start)
     start_postgres
     start_nats
+    ensure_personalization_mirror
     say "PostgreSQL: $(pg_url)"
     say "NATS:       $(nats_url)"
     ;;

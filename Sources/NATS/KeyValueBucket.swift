@@ -65,6 +65,13 @@ public final class KeyValueBucket: Sendable {
         }
     }
 
+    /// Deletes the key and drops its history (a rollup: watchers see a `.purge` entry).
+    public func purge(key: String) async throws {
+        try await perform { store in
+            try check(kvStore_Purge(store, key, nil), domain: .keyValue, while: "purging \(key)")
+        }
+    }
+
     /// Watches keys matching `keys` (wildcards `*` and `>` on dot-separated tokens): first
     /// the latest entry of every matching key, then `.initialValuesDone`, then each change.
     public func watch(keys: String = ">") async throws -> KeyValueWatch {

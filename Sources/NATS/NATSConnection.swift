@@ -105,6 +105,9 @@ public final class NATSConnection: @unchecked Sendable {
         if options.retryOnFailedConnect {
             try check(natsOptions_SetRetryOnFailedConnect(natsOptions, true, nil, nil))
         }
+        if let inboxPrefix = options.inboxPrefix ?? NATSConnectionOptions.inboxPrefix(forURL: url) {
+            try check(natsOptions_SetCustomInboxPrefix(natsOptions, inboxPrefix), while: "setting the inbox prefix \(inboxPrefix)")
+        }
         try check(natsOptions_SetErrorHandler(natsOptions, natsAsyncErrorCallback, closure))
         try check(natsOptions_SetDisconnectedCB(natsOptions, natsDisconnectedCallback, closure))
         try check(natsOptions_SetReconnectedCB(natsOptions, natsReconnectedCallback, closure))

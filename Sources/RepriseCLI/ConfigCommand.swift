@@ -18,9 +18,11 @@ struct ConfigCommand: ParsableCommand {
             Settings.natsURL.key: common.natsURL,
             Settings.logLevel.key: common.logLevel,
         ]
+        // Every key in full, however long the longest.
+        let keyWidth = (Settings.all.map(\.key.count).max() ?? 0) + 1
         for setting in Settings.all {
             let resolved = resolver.resolve(setting, flag: flags[setting.key] ?? nil)
-            let name = setting.key.padding(toLength: 20, withPad: " ", startingAt: 0)
+            let name = setting.key.padding(toLength: keyWidth, withPad: " ", startingAt: 0)
             let source = "(\(resolved.source.rawValue))".padding(toLength: 14, withPad: " ", startingAt: 0)
             print("\(name)\(source)\(resolved.displayValue)")
         }

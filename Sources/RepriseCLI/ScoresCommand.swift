@@ -17,20 +17,31 @@ struct ScoresCommand: AsyncParsableCommand {
 struct ScoresWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Print the current scores of a market and surface, then each change as it happens (until Ctrl-C)."
+        abstract: "Print the current scores of a market and surface, then each change as it happens (until Ctrl-C).",
+        discussion: """
+            Personalization systems connect as the user `personalization` of the NATS account PERSONALIZATION, \
+            with the inbox prefix `_INBOX_personalization`, and read the bucket `scores` there: a copy of the \
+            platform's bucket (ops/nats/personalization-mirror.py). To watch as they do, pass \
+            --nats-url nats://personalization:<password>@<host>:4222; this command sets the inbox prefix \
+            `_INBOX_<user>` from the URL's user. With the operator's URL (the default), it reads the platform's \
+            bucket itself.
+            """
     )
 
     @OptionGroup var common: CommonOptions
     @Option(help: "ISO market code, such as SE.") var market: String
     @Option(help: "Surface, such as home.") var surface: String
     @Option(help: "The key-value bucket of scores.") var bucket = "scores"
+    @Option(help: "Inbox prefix of the connection (default: _INBOX_<user of the URL>).") var inboxPrefix: String?
     @Option(help: "Stop after this many live changes (for scripts).") var changes: Int?
     @Flag(help: "Print JSON lines instead of text.") var json = false
 
     func run() async throws {
         let options = try common.resolve()
         let logger = options.makeLogger(label: "reprise.scores")
-        try await NATSConnection.withConnection(url: options.natsURL.value, name: "reprise-scores-watch", logger: logger) { connection in
+        try await NATSConnection.withConnection(
+            url: options.natsURL.value, name: "reprise-scores-watch", logger: logger, options: NATSConnectionOptions(inboxPrefix: inboxPrefix)
+        ) { connection in
             let kv = try await connection.jetStream().keyValue(bucket: bucket)
             let watch = try await kv.watch(keys: PublishedScore.keyToken(market) + "." + PublishedScore.keyToken(surface) + ".>")
             var live = false

@@ -27,7 +27,8 @@ import UnixSignals
 public struct Platform: Sendable {
     public let configuration: PlatformConfiguration
     public let pool: PostgresConnectionPool
-    /// The connection the relay and projectors share; nil when neither runs here.
+    /// The relay's NATS connection, else the first projector's (they share one when no
+    /// per-user URLs are configured); nil when neither runs here.
     public let nats: NATSConnection?
     public let store: PostgresEventStore
     public let commands: CampaignCommandHandler
@@ -90,38 +91,50 @@ public struct Platform: Sendable {
         let audit = CampaignAudit(store: store)
         let apiAddress = PortPromise()
 
-        var nats: NATSConnection?
-        if components.contains(.relay) || components.contains(.projectors) {
-            nats = try await NATSConnection.connect(url: configuration.natsURL, name: configuration.natsClientName, logger: logger)
+        // One connection per NATS user: the relay and each projector connect as their own
+        // user when configured (ops/nats/nats-server.conf), else they share `natsURL`.
+        let keptProjections = components.contains(.projectors)
+            ? projections.filter { configuration.projections?.contains($0.name) ?? true } : []
+        var natsUsers = NATSUsers(configuration: configuration, logger: logger)
+        do {
+            for projection in keptProjections {
+                try await natsUsers.connect(configuration.projectorNATSURLs[projection.name], role: "projector-\(projection.name)")
+            }
+            if components.contains(.relay) { try await natsUsers.connect(configuration.relayNATSURL, role: "relay") }
+        } catch {
+            await natsUsers.closeAll()
+            throw error
         }
+        let nats = natsUsers.primary(relayRuns: components.contains(.relay))
         do {
             var services: [any Service] = [
                 pool, monitoringPool,
                 LogHorizonMonitor(pool: monitoringPool, interval: configuration.horizonInterval, registry: registry, logger: logger),
             ]
+            services.append(contentsOf: natsUsers.connections)
             var publisher: ScorePublisher?
             var apiServices: APIServices?
-            if let nats {
-                services.append(nats)
-                let jetStream = try nats.jetStream()
-                if components.contains(.projectors) {
-                    let scores = ScorePublisher(jetStream: jetStream, configuration: configuration.scores, logger: logger)
-                    publisher = scores
-                    // Who publishes a projection's changes to outside subscribers, by projection.
-                    let publishers: [String: any ProjectionPublisher] = [PromotionScoresProjection().name: scores]
-                    for projection in projections where configuration.projections?.contains(projection.name) ?? true {
-                        services.append(projector(
-                            projection, publisher: publishers[projection.name], pool: pool, jetStream: jetStream,
-                            configuration: configuration, registry: registry, logger: logger
-                        ))
+            if !keptProjections.isEmpty {
+                // Who publishes a projection's changes to outside subscribers, by projection.
+                var publishers: [String: any ProjectionPublisher] = [:]
+                for projection in keptProjections {
+                    let jetStream = try natsUsers.connection(for: configuration.projectorNATSURLs[projection.name]).jetStream()
+                    if projection.name == PromotionScoresProjection().name {
+                        let scores = ScorePublisher(jetStream: jetStream, configuration: configuration.scores, logger: logger)
+                        publisher = scores
+                        publishers[projection.name] = scores
                     }
-                }
-                if components.contains(.relay) {
-                    services.append(Relay(
-                        postgres: configuration.postgres, jetStream: jetStream, configuration: configuration.relay,
-                        metrics: RelayMetrics(registry: registry), logger: logger
+                    services.append(projector(
+                        projection, publisher: publishers[projection.name], pool: pool, jetStream: jetStream,
+                        configuration: configuration, registry: registry, logger: logger
                     ))
                 }
+            }
+            if components.contains(.relay) {
+                services.append(Relay(
+                    postgres: configuration.postgres, jetStream: try natsUsers.connection(for: configuration.relayNATSURL).jetStream(),
+                    configuration: configuration.relay, metrics: RelayMetrics(registry: registry), logger: logger
+                ))
             }
             if components.contains(.ticker) {
                 services.append(ClockTicker(store: store, interval: configuration.tickInterval, logger: logger))
@@ -152,7 +165,7 @@ public struct Platform: Sendable {
                 apiAddress: apiAddress
             )
         } catch {
-            await nats?.close()
+            await natsUsers.closeAll()
             throw error
         }
     }
@@ -206,5 +219,45 @@ public struct Platform: Sendable {
         return try await withBackground({ try await platform.run(group) }, stop: { await group.triggerGracefulShutdown() }) {
             try await body(platform)
         }
+    }
+}
+
+/// The NATS connections of one platform, one per distinct URL (that is, per NATS user).
+private struct NATSUsers {
+    let configuration: PlatformConfiguration
+    let logger: Logger
+    private var byURL: [String: NATSConnection] = [:]
+    /// In connection order, so the services start and stop in a fixed order.
+    private(set) var connections: [NATSConnection] = []
+
+    init(configuration: PlatformConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Connects as the user of `url` (nil: `natsURL`) unless already connected as it.
+    mutating func connect(_ url: String?, role: String) async throws {
+        let url = url ?? configuration.natsURL
+        guard byURL[url] == nil else { return }
+        let name = url == configuration.natsURL ? configuration.natsClientName : "\(configuration.natsClientName)-\(role)"
+        let connection = try await NATSConnection.connect(url: url, name: name, logger: logger)
+        byURL[url] = connection
+        connections.append(connection)
+    }
+
+    func connection(for url: String?) throws -> NATSConnection {
+        guard let connection = byURL[url ?? configuration.natsURL] else {
+            throw PlatformError(code: .notStarted, message: "no NATS connection was made for this part")
+        }
+        return connection
+    }
+
+    func primary(relayRuns: Bool) -> NATSConnection? {
+        if relayRuns, let relay = try? connection(for: configuration.relayNATSURL) { return relay }
+        return connections.first
+    }
+
+    func closeAll() async {
+        for connection in connections { await connection.close() }
     }
 }

@@ -41,6 +41,12 @@ public struct PlatformConfiguration: Sendable {
     public var natsURL: String
     /// The client name NATS shows in its monitoring.
     public var natsClientName: String
+    /// The relay's own NATS URL (the `relay` user, the only one that may publish events);
+    /// nil: `natsURL`.
+    public var relayNATSURL: String?
+    /// Each projector's own NATS URL by projection name (the `projector-<name>` user, which
+    /// reads only its own consumer); a projection missing here uses `natsURL`.
+    public var projectorNATSURLs: [String: String]
     public var relay: RelayConfiguration
     public var projectors: ProjectorConfiguration
     /// Which projections the projectors keep, by name; nil: every one (`Platform.projections`).
@@ -86,6 +92,8 @@ public struct PlatformConfiguration: Sendable {
         self.postgresPoolWaitTimeout = postgresPoolWaitTimeout
         self.natsURL = natsURL
         self.natsClientName = natsClientName
+        self.relayNATSURL = nil
+        self.projectorNATSURLs = [:]
         self.relay = relay
         self.projectors = projectors
         self.projections = nil
@@ -160,6 +168,12 @@ public struct PlatformConfiguration: Sendable {
                 maxOpenCampaignsPerOwner: try resolver.integer(Settings.maxOpenCampaignsPerOwner, flag: nil, in: 1...1_000_000)
             )
         )
+        let relayURL = resolver.resolve(Settings.natsRelayURL, flag: nil).value
+        configuration.relayNATSURL = relayURL.isEmpty ? nil : relayURL
+        for (projection, setting) in Settings.natsProjectorURLs {
+            let url = resolver.resolve(setting, flag: nil).value
+            if !url.isEmpty { configuration.projectorNATSURLs[projection] = url }
+        }
         if components.contains(.api) {
             let keysFile = resolver.resolve(Settings.apiKeysFile, flag: flags.apiKeysFile).value
             do {

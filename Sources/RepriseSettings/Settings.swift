@@ -34,6 +34,31 @@ public enum Settings {
         help: "NATS server URL, with the user and password of this process.",
         isSecret: true
     )
+    /// The relay's own NATS user: the only one allowed to publish to the events subjects.
+    public static let natsRelayURL = Setting(
+        key: "nats.relay-url",
+        defaultValue: "",
+        help: "NATS URL the relay connects with, as the relay user; empty: nats.url.",
+        isSecret: true
+    )
+    /// One user per projector, allowed to read only its own consumer (`projector-<name>`).
+    public static let natsProjectorScoresURL = Setting(
+        key: "nats.projector-scores-url",
+        defaultValue: "",
+        help: "NATS URL the scores projector connects with, as the projector-scores user; empty: nats.url.",
+        isSecret: true
+    )
+    public static let natsProjectorCampaignsURL = Setting(
+        key: "nats.projector-campaigns-url",
+        defaultValue: "",
+        help: "NATS URL the campaigns projector connects with, as the projector-campaigns user; empty: nats.url.",
+        isSecret: true
+    )
+    /// Each projector's URL setting, by projection name.
+    public static let natsProjectorURLs: [String: Setting] = [
+        "scores": natsProjectorScoresURL,
+        "campaigns": natsProjectorCampaignsURL,
+    ]
     public static let migrationsDirectory = Setting(
         key: "migrations.dir",
         defaultValue: "migrations",
@@ -116,7 +141,8 @@ public enum Settings {
     )
 
     public static let all: [Setting] = [
-        postgresURL, postgresPoolSize, natsURL, migrationsDirectory, logLevel, httpHost, httpPort, apiKeysFile,
+        postgresURL, postgresPoolSize, natsURL, natsRelayURL, natsProjectorScoresURL, natsProjectorCampaignsURL,
+        migrationsDirectory, logLevel, httpHost, httpPort, apiKeysFile,
         eventsStream, eventsSubjectPrefix, scoresBucket, scoresSubjectPrefix, rebuildResidentRows,
         postgresPoolMaxWaiters, postgresPoolWaitTimeout, postgresStatementTimeout, httpIdleTimeout,
         flightStartSlackSeconds, maxSubcampaignsPerCampaign, maxTargetingCellsPerSubcampaign, maxOpenCampaignsPerOwner,

@@ -12,6 +12,8 @@ struct DemoCommandTests {
                  "--seconds", "4", "--tick-interval", "0.5"],
                 environment: [
                     "REPRISE_NATS_URL": TestEnvironment.natsURL,
+                    // The per-user rights name the platform's streams, not this test's own.
+                    "REPRISE_NATS_RELAY_URL": "", "REPRISE_NATS_PROJECTOR_SCORES_URL": "", "REPRISE_NATS_PROJECTOR_CAMPAIGNS_URL": "",
                     "REPRISE_NATS_EVENTS_STREAM": names, "REPRISE_NATS_EVENTS_PREFIX": names.lowercased(),
                     "REPRISE_NATS_SCORES_BUCKET": names + "_scores", "REPRISE_NATS_SCORES_PREFIX": names.lowercased() + "_scores",
                 ]

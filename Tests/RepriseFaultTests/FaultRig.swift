@@ -42,6 +42,9 @@ struct FaultRig: Sendable {
                 let environment = [
                     "REPRISE_POSTGRES_URL": database.url,
                     "REPRISE_NATS_URL": PrivateServers.natsURL,
+                    // The per-user URLs ops/services.sh exports name the shared server, and
+                    // those users' rights name the platform's streams, not this test's.
+                    "REPRISE_NATS_RELAY_URL": "", "REPRISE_NATS_PROJECTOR_SCORES_URL": "", "REPRISE_NATS_PROJECTOR_CAMPAIGNS_URL": "",
                     "REPRISE_NATS_EVENTS_STREAM": name,
                     "REPRISE_NATS_EVENTS_PREFIX": name.lowercased(),
                     "REPRISE_NATS_SCORES_BUCKET": "S" + name,
