@@ -21,6 +21,7 @@ public struct RepriseCommand: AsyncParsableCommand {
             ProjectionCommand.self,
             ScoresCommand.self,
             APIKeyCommand.self,
+            OpenAPICommand.self,
         ]
     )
 
