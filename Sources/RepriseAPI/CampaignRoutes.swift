@@ -109,6 +109,9 @@ struct CampaignRoutes {
         _ decode: @escaping @Sendable (CampaignID, SubcampaignID, JSONReader?) throws(Problem) -> CampaignCommand
     ) {
         api.on(.post, "/campaigns/{campaignId}/subcampaigns/{subcampaignId}/\(action)") { request, context in
+            // The role, then the parameters in path order, as on every route (`command` repeats both).
+            _ = try authorize(context, .command)
+            _ = try pathID(context, "campaignId", CampaignID.init)
             let subcampaignID = try pathID(context, "subcampaignId", SubcampaignID.init)
             return try await command(request, context, status: .ok) { id, body throws(Problem) in try decode(id, subcampaignID, body) }
         }

@@ -97,6 +97,26 @@ import Testing
         }
     }
 
+    /// The documented order: key (401), X-Correlation-ID (400), role (403), parameters (400).
+    @Test func checksComeInTheDocumentedOrder() async throws {
+        try await APIHarness.with { api in
+            let badID = "/campaigns/-x/subcampaigns/-y/pause"
+            let badCorrelation = ["X-Correlation-ID": "not-a-uuid"]
+            let anonymous = try await api.send(.post, badID, key: nil, headers: badCorrelation)
+            #expect(anonymous.status == 401)
+            let correlation = try await api.send(.post, badID, key: APIHarness.Key.reporter, headers: badCorrelation)
+            #expect(correlation.problemField == "X-Correlation-ID")
+            let role = try await api.send(.post, badID, key: APIHarness.Key.reporter)
+            #expect(role.status == 403)
+            let campaignParameter = try await api.send(.post, badID, headers: ["If-Match": "x"])
+            #expect(campaignParameter.problemField == "campaignId")
+            let subcampaignParameter = try await api.send(.post, "/campaigns/cmp-1/subcampaigns/-y/pause", headers: ["If-Match": "x"])
+            #expect(subcampaignParameter.problemField == "subcampaignId")
+            let header = try await api.send(.post, "/campaigns/cmp-1/pause", json: "[", headers: ["If-Match": "x"])
+            #expect(header.problemField == "If-Match")
+        }
+    }
+
     /// `asOf` takes exactly the documented forms.
     @Test func asOfTakesExactlyTheDocumentedForms() async throws {
         try await APIHarness.with { api in
