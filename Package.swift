@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "NATS",
             dependencies: [
-                "CNATS",
+                "CNATS", "RepriseSettings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

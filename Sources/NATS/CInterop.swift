@@ -182,15 +182,3 @@ extension Duration {
 func dateFromNanoseconds(_ nanoseconds: Int64) -> Date {
     Date(timeIntervalSince1970: Double(nanoseconds) / 1_000_000_000)
 }
-
-/// A NATS URL (or comma-separated list) with passwords replaced, fit for logs and errors.
-func redactedURL(_ url: String) -> String {
-    url.split(separator: ",", omittingEmptySubsequences: false).map { part -> String in
-        guard let at = part.lastIndex(of: "@") else { return String(part) }
-        let prefixEnd = part.firstRange(of: "://")?.upperBound ?? part.startIndex
-        let credentials = part[prefixEnd..<at]
-        let user = credentials.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
-        let hidden = credentials.contains(":") ? "\(user):***" : "***"
-        return String(part[..<prefixEnd]) + hidden + String(part[at...])
-    }.joined(separator: ",")
-}

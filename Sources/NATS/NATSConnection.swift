@@ -1,6 +1,7 @@
 internal import CNATS
 import Logging
 import NIOPosix
+internal import RepriseSettings
 import Synchronization
 
 /// A connection to a NATS server: core publish and subscribe, and the way into JetStream.
@@ -71,7 +72,7 @@ public final class NATSConnection: @unchecked Sendable {
             let connection = try await threadPool.runIfActive {
                 try Transfer(value: makeConnection(url: url, name: name, options: options, callbacks: callbacks))
             }
-            logger.info("nats.connection.connected", metadata: ["nats.url": "\(redactedURL(url))"])
+            logger.info("nats.connection.connected", metadata: ["nats.url": "\(Redaction.redact(url))"])
             return NATSConnection(raw: connection.value, logger: logger, callbacks: callbacks, threadPool: threadPool)
         } catch {
             // No handle exists, so that step is done. libnats does not run the closed handler
@@ -81,7 +82,7 @@ public final class NATSConnection: @unchecked Sendable {
             try? await threadPool.shutdownGracefully()
             logger.warning(
                 "nats.connection.connect_failed",
-                metadata: ["nats.url": "\(redactedURL(url))", "nats.error": "\(error)"]
+                metadata: ["nats.url": "\(Redaction.redact(url))", "nats.error": "\(error)"]
             )
             throw error
         }
@@ -97,7 +98,7 @@ public final class NATSConnection: @unchecked Sendable {
         try check(natsOptions_Create(&natsOptions), while: "creating connection options")
         defer { natsOptions_Destroy(natsOptions) }
         let closure = Unmanaged.passUnretained(callbacks).toOpaque()
-        try check(natsOptions_SetURL(natsOptions, url), while: "setting the URL \(redactedURL(url))")
+        try check(natsOptions_SetURL(natsOptions, url), while: "setting the URL \(Redaction.redact(url))")
         try check(natsOptions_SetName(natsOptions, name))
         try check(natsOptions_SetMaxReconnect(natsOptions, Int32(clamping: options.maxReconnectAttempts)))
         try check(natsOptions_SetReconnectWait(natsOptions, options.reconnectWait.timeoutMilliseconds))
@@ -114,7 +115,7 @@ public final class NATSConnection: @unchecked Sendable {
         try check(natsOptions_SetClosedCB(natsOptions, natsClosedCallback, closure))
 
         var connection: OpaquePointer?
-        try check(natsConnection_Connect(&connection, natsOptions), while: "connecting to \(redactedURL(url))")
+        try check(natsConnection_Connect(&connection, natsOptions), while: "connecting to \(Redaction.redact(url))")
         guard let connection else {
             throw NATSError(code: .connectionFailed, message: "natsConnection_Connect returned no connection")
         }

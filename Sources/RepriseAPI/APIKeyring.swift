@@ -39,7 +39,7 @@ public struct APIKeyringError: Error, Sendable, CustomStringConvertible {
 /// The operator's API keys, held only as SHA-256 hashes.
 ///
 /// The keys file has one key a line: `<sha256 hex of the key> <role> [owner1,owner2]`;
-/// blank lines and lines starting with `#` are ignored. `reprise api-key hash <key>` prints
+/// blank lines and lines starting with `#` are ignored. `reprise api-key hash < key-file` prints
 /// the hash of a key.
 public struct APIKeyring: Sendable {
     private let principalsByHash: [String: Principal]

@@ -126,15 +126,22 @@ public struct APIRoute: Hashable, Sendable, CustomStringConvertible {
 
 /// Builds the router and records each route it registers, so a test can hold the list
 /// against the OpenAPI document.
+///
+/// The order in which a request is checked is part of the contract (`schemas/openapi.yaml`
+/// describes it): the path and method (404, 405), the key (401), `X-Correlation-ID` (400),
+/// the key's role (403), then each route's own steps in `CampaignRoutes`.
 public struct APIRouter {
     public let router: Router<APIRequestContext>
     public private(set) var routes: [APIRoute] = []
+    /// The methods of every path, for the 405s; filled as routes are registered.
+    let table = RouteTable()
 
     public static func build(_ services: APIServices) -> APIRouter {
         var api = APIRouter(router: Router(context: APIRequestContext.self))
         api.router.add(middleware: CorrelationMiddleware())
         api.router.add(middleware: RequestLogMiddleware(metrics: services.metrics))
         api.router.add(middleware: ProblemMiddleware())
+        api.router.add(middleware: MethodNotAllowedMiddleware(table: api.table))
         HealthRoutes(readiness: services.readiness, metrics: services.metrics).register(on: &api)
         // Everything registered from here on needs a key; health probes do not.
         api.router.add(middleware: AuthenticationMiddleware(keyring: services.keyring))
@@ -149,6 +156,7 @@ public struct APIRouter {
         use handler: @escaping @Sendable (Request, APIRequestContext) async throws -> Response
     ) {
         routes.append(APIRoute(method: method.rawValue, path: path))
+        table.add(method.rawValue, path)
         router.on(RouterPath(path), method: method, use: handler)
     }
 }
@@ -161,6 +169,11 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let problem as Problem {
+            if let cause = problem.cause {
+                // The logger carries the request's ids (hb.request.id, correlation.id), which
+                // is how an operator finds this line from a caller's report.
+                context.logger.error("request failed", metadata: ["problem.type": .string(problem.code), "error.message": .string(cause)])
+            }
             return problem.response()
         } catch let error as any HTTPResponseError {
             return Problem.fromHTTPStatus(error.status).response()
@@ -179,6 +192,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
     ) async throws -> Response {
         guard let principal = keyring.principal(authorization: request.headers[.authorization]) else { throw Problem.unauthorized }
+        // Checked here, after the key, so that an anonymous caller learns nothing but 401.
+        if let given = request.headers[.correlationID], APIFormats.correlationID(given) == nil {
+            throw Problem.invalidHeader("X-Correlation-ID", "X-Correlation-ID must be a UUID such as 6f1c1e8a-3b0f-4c55-9d1e-2a7b5c3d4e5f")
+        }
         var context = context
         context.principal = principal
         context.logger[metadataKey: "auth.key_id"] = .string(principal.keyID)
@@ -188,13 +205,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
 }
 
 /// Takes the caller's correlation id (or makes one), logs it with every line of the
-/// request, and echoes it in the response.
+/// request, and echoes it in the response. One that is not a UUID is refused once the key
+/// is known (`AuthenticationMiddleware`); probes, which take no key, ignore it.
 struct CorrelationMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response
     ) async throws -> Response {
         var context = context
-        if let given = request.headers[.correlationID].flatMap(UUID.init(uuidString:)) { context.correlationID = given }
+        if let given = request.headers[.correlationID].flatMap(APIFormats.correlationID) { context.correlationID = given }
         context.logger[metadataKey: "correlation.id"] = .string(context.correlationID.uuidString.lowercased())
         var response = try await next(request, context)
         response.headers[.correlationID] = context.correlationID.uuidString.lowercased()
@@ -234,7 +252,12 @@ struct HealthRoutes {
         api.on(.get, "/health/ready") { _, _ in
             let report = await readiness()
             guard report.isReady else {
-                throw Problem.unavailable("PostgreSQL is unreachable or migrations are pending", type: "not_ready")
+                // A fixed text naming no error: probes are anonymous, and failing ones repeat too
+                // often for a log line each.
+                throw Problem(
+                    "not_ready", .serviceUnavailable, title: "Temporarily unavailable; try again",
+                    detail: "PostgreSQL is unreachable or migrations are pending"
+                )
             }
             guard !report.degraded.isEmpty else { return try Responses.json(["status": "ready"]) }
             return try Responses.json(ReadinessBody(status: "degraded", degraded: report.degraded))

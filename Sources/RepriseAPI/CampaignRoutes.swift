@@ -109,6 +109,9 @@ struct CampaignRoutes {
         _ decode: @escaping @Sendable (CampaignID, SubcampaignID, JSONReader?) throws(Problem) -> CampaignCommand
     ) {
         api.on(.post, "/campaigns/{campaignId}/subcampaigns/{subcampaignId}/\(action)") { request, context in
+            // The role, then the parameters in path order, as on every route (`command` repeats both).
+            _ = try authorize(context, .command)
+            _ = try pathID(context, "campaignId", CampaignID.init)
             let subcampaignID = try pathID(context, "subcampaignId", SubcampaignID.init)
             return try await command(request, context, status: .ok) { id, body throws(Problem) in try decode(id, subcampaignID, body) }
         }
@@ -301,8 +304,13 @@ struct CampaignRoutes {
         guard let asOf = request.uri.queryParameters["asOf"].map(String.init) else {
             throw Problem.invalidParameter("asOf", "asOf is required: a time (2026-11-21T10:00:00Z), a version (v12) or a log position (881234:42)")
         }
-        guard let moment = AuditMoment(parsing: asOf) else {
+        guard APIFormats.matches(asOf, APIFormats.asOfPattern) else {
             throw Problem.invalidParameter("asOf", "'\(asOf)' is neither a time (2026-11-21T10:00:00Z), a version (v12) nor a log position (881234:42)")
+        }
+        // Well formed, as the document says, yet no moment: a day its month lacks (06-31), or
+        // an offset that moves it out of years 0001 to 9999. A rule, as for a body's timestamp.
+        guard let moment = AuditMoment(parsing: asOf) else {
+            throw Problem(DomainError(.invalidValue, field: "asOf", "'\(asOf)' names no moment: its month has no such day, or it falls outside years 0001 to 9999"))
         }
         let snapshot: CampaignSnapshot?
         do {
@@ -330,7 +338,8 @@ struct CampaignRoutes {
     private func checkOwner(_ owner: OwnerID, _ principal: Principal) throws(Problem) {
         guard principal.role == .campaignManager else { return }
         guard principal.owners.contains(owner) else {
-            throw Problem.forbidden("this key manages campaigns of other owners, not \(owner)")
+            // Naming the owner would tell the caller whose campaign an id is.
+            throw Problem.forbidden("this key does not manage this campaign's owner")
         }
     }
 
@@ -350,7 +359,12 @@ struct CampaignRoutes {
     }
 
     private func pathID<T>(_ context: APIRequestContext, _ name: String, _ make: (String) throws(DomainError) -> T) throws(Problem) -> T {
-        guard let text = context.parameters.get(name) else { throw Problem.invalidParameter(name, "\(name) is missing") }
+        guard let raw = context.parameters.get(name) else { throw Problem.invalidParameter(name, "\(name) is missing") }
+        // The router matches the path as sent; a client may percent-encode any character of
+        // an id (`j-%3A` is `j-:`), so the id is the decoded segment.
+        guard let text = raw.removingPercentEncoding else {
+            throw Problem.invalidParameter(name, "\(name) is not valid percent-encoded UTF-8")
+        }
         do {
             return try make(text)
         } catch {

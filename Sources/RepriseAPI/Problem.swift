@@ -22,6 +22,10 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
     public var currentVersion: Int?
     /// A refused bulk buy: every failing item.
     public var errors: [ItemError]?
+    /// Why the server failed (a driver's text, a decoding error): for the log, with the
+    /// request's ids, and never for the response, where it could tell a caller about the
+    /// database or about other owners' data.
+    public var cause: String?
 
     /// One failing item of a bulk buy.
     public struct ItemError: Sendable, Equatable, Encodable {
@@ -134,10 +138,14 @@ extension Problem {
     }
     /// 503, the one way: something the answer needs (the event store, the scores, PostgreSQL
     /// for readiness) did not answer, and the same request may be sent again. The type is
-    /// `unavailable`, or `not_ready` from the readiness probe.
-    static func unavailable(_ detail: String, type: String = "unavailable") -> Problem {
-        Problem(type, .serviceUnavailable, title: "Temporarily unavailable; try again", detail: detail)
+    /// `unavailable`, or `not_ready` from the readiness probe. The detail is the same for
+    /// every cause; `cause` goes to the log only.
+    static func unavailable(_ cause: String, type: String = "unavailable") -> Problem {
+        var problem = Problem(type, .serviceUnavailable, title: "Temporarily unavailable; try again", detail: unavailableDetail)
+        problem.cause = cause
+        return problem
     }
+    static let unavailableDetail = "a service this request needs did not answer; send the same request again later"
     static let internalError = Problem(
         "internal", .internalServerError, title: "Internal error", detail: "the server failed; the request may be retried with the same Idempotency-Key"
     )
@@ -165,7 +173,11 @@ extension Problem {
         case .conflict:
             self.init("conflict", .conflict, title: "The campaign kept changing; try again", detail: error.message, currentVersion: error.actualVersion)
         case .unreadableHistory:
-            self.init("unreadable_history", .internalServerError, title: "The campaign's history cannot be read", detail: error.message)
+            self.init(
+                "unreadable_history", .internalServerError, title: "The campaign's history cannot be read",
+                detail: "the campaign's stored events could not be read; the operators have the details"
+            )
+            self.cause = error.message
         default:
             self = .unavailable(error.message)
         }
@@ -209,19 +221,17 @@ enum JSON {
 enum ETag {
     static func format(_ version: Int) -> String { "\"\(version)\"" }
 
-    /// The version an `If-Match` asks for; nil for `*` (any version). A tag that is no
-    /// version can match no campaign: 412, as RFC 9110 says for a tag that does not match.
+    /// The version an `If-Match` asks for; nil when absent or `*` (any version). Anything
+    /// but `*` or one strong tag holding a version (`APIFormats.ifMatchPattern`) is malformed:
+    /// 400, before the body is read. A well-formed tag that does not match the campaign is
+    /// 412, once the command is decided.
     static func expectedVersion(ifMatch: String?) throws(Problem) -> Int? {
-        guard let ifMatch = ifMatch?.trimmingCharacters(in: .whitespaces), !ifMatch.isEmpty, ifMatch != "*" else { return nil }
-        var tag = Substring(ifMatch)
-        if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
-        if tag.hasPrefix("\""), tag.hasSuffix("\""), tag.count >= 2 { tag = tag.dropFirst().dropLast() }
-        guard let version = Int(tag), version >= 0 else {
-            throw Problem(
-                "version_mismatch", .preconditionFailed, title: "The campaign is not at the version in If-Match",
-                detail: "If-Match '\(ifMatch)' is not a campaign version such as \"3\"", field: "If-Match"
-            )
+        guard let ifMatch = ifMatch?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard APIFormats.matches(ifMatch, APIFormats.ifMatchPattern) else {
+            throw Problem.invalidHeader("If-Match", "If-Match must be * or one campaign version as an entity tag, such as \"3\"")
         }
-        return version
+        guard ifMatch != "*" else { return nil }
+        // The pattern admits at most 18 digits, which always fit.
+        return Int(ifMatch.dropFirst().dropLast())
     }
 }

@@ -37,7 +37,7 @@ struct ScoreRoutes {
             do {
                 published = try await lookup?(market, surface) ?? []
             } catch {
-                throw Problem.unavailable("the scores could not be read")
+                throw Problem.unavailable("the scores could not be read: \(error)")
             }
             // Highest first, as a ranking would use them; ties in track order.
             let entries = published

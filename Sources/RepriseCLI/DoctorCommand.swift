@@ -32,10 +32,11 @@ struct DoctorCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             do {
                 let detail = try await check()
-                print("  ok    \(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(detail) (\(Self.format(ContinuousClock.now - started)))")
+                print("  ok    \(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(Redaction.redact(detail)) (\(Self.format(ContinuousClock.now - started)))")
             } catch {
                 failures += 1
-                print("  FAIL  \(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(error)")
+                // Driver errors may quote the connection string they failed with.
+                print("  FAIL  \(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(Redaction.redact("\(error)"))")
             }
         }
 

@@ -23,6 +23,7 @@ public struct RepriseCommand: AsyncParsableCommand {
             ScoresCommand.self,
             ForecastCommand.self,
             APIKeyCommand.self,
+            OpenAPICommand.self,
         ]
     )
 

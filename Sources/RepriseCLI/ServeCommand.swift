@@ -76,13 +76,24 @@ struct APIKeyCommand: ParsableCommand {
 struct APIKeyHashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hash",
-        abstract: "Print the SHA-256 hash of a key, as the API keys file holds it."
+        abstract: "Print the SHA-256 hash of a key read from standard input, as the API keys file holds it.",
+        discussion: """
+            The key is read from standard input (its first line; the line break is not part of it), \
+            never from the arguments, where other users of the machine and the shell's history \
+            would see it: `reprise api-key hash < key-file`, or `printf %s "$KEY" | reprise api-key hash`.
+            """
     )
 
-    @Argument(help: "The key in the clear.")
-    var key: String
-
-    func run() {
+    func run() throws {
+        guard let key = APIKeyHashCommand.key(fromInput: FileHandle.standardInput.readDataToEndOfFile()) else {
+            throw CLIFailure("no key on standard input; pipe it in: `reprise api-key hash < key-file`")
+        }
         print(APIKeyring.hash(key))
+    }
+
+    /// The first line of `input`, without its line break; nil when it is empty.
+    static func key(fromInput input: Data) -> String? {
+        let firstLine = String(String(decoding: input, as: UTF8.self).prefix(while: { !$0.isNewline }))
+        return firstLine.isEmpty ? nil : firstLine
     }
 }

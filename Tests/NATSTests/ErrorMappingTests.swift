@@ -39,13 +39,6 @@ struct ErrorMappingTests {
         #expect(match.explanation(from: info).subject == "$JS.API.STREAM.INFO.EVENTS")
     }
 
-    @Test("passwords never appear in URLs meant for logs")
-    func redaction() {
-        #expect(redactedURL("nats://reprise:secret@127.0.0.1:4222") == "nats://reprise:***@127.0.0.1:4222")
-        #expect(redactedURL("nats://token@host:4222,nats://a:b@other:4222") == "nats://***@host:4222,nats://a:***@other:4222")
-        #expect(redactedURL("nats://127.0.0.1:4222") == "nats://127.0.0.1:4222")
-    }
-
     @Test("the description names code, subject and JetStream code")
     func description() {
         let error = NATSError(code: .wrongLastSequence, message: "wrong last sequence: 4", jetStreamErrorCode: 10071, subject: "events.a")

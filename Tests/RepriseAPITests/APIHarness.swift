@@ -61,7 +61,7 @@ struct APIHarness: Sendable {
     /// `fanout`: also run the relay and the projectors (on a stream and bucket of the
     /// test's own), for what reads projections, such as the campaign list.
     static func with(
-        fanout: Bool = false,
+        fanout: Bool = false, bodyLimit: Int = APIHarness.bodyLimit,
         storeOfServer: @escaping @Sendable (PostgresEventStore) -> any EventStore = { $0 },
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
@@ -69,7 +69,7 @@ struct APIHarness: Sendable {
         try await MigratedDatabase.with(maxConnections: 1) { _, database in
             try await serve(
                 url: database.url, logger: database.logger, migrations: try Migration.load(from: MigratedDatabase.repositoryMigrations),
-                fanout: fanout, storeOfServer: storeOfServer, body
+                fanout: fanout, bodyLimit: bodyLimit, storeOfServer: storeOfServer, body
             )
         }
     }
@@ -78,6 +78,7 @@ struct APIHarness: Sendable {
     /// `migrations` are applied.
     static func serve(
         url: String, logger: Logger, migrations: [Migration], connectTimeout: Duration = .seconds(10), fanout: Bool = false,
+        bodyLimit: Int = APIHarness.bodyLimit,
         storeOfServer: @escaping @Sendable (PostgresEventStore) -> any EventStore = { $0 },
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {

@@ -100,9 +100,12 @@ import Testing
                 .post, "/campaigns/cmp-1/change-budget", json: "budget=5", headers: ["Content-Type": "text/plain"], status: 415,
                 sendsInvalidBody: true
             )
-            try await exchange.check(.post, "/campaigns/cmp-1/change-budget", json: #"{"budget":{"amountMinor":0,"currency":"EUR"}}"#, status: 422)
+            // The document refuses a budget of 0 too (minimum 1); the server with the rule's type.
             try await exchange.check(
-                .post, "/campaigns/bulk-buys", json: #"{"items":[\#(Bodies.create("cmp-4", budget: "0"))]}"#, status: 422
+                .post, "/campaigns/cmp-1/change-budget", json: #"{"budget":{"amountMinor":0,"currency":"EUR"}}"#, status: 422, sendsInvalidBody: true
+            )
+            try await exchange.check(
+                .post, "/campaigns/bulk-buys", json: #"{"items":[\#(Bodies.create("cmp-4", budget: "0"))]}"#, status: 422, sendsInvalidBody: true
             )
             let key = ["Idempotency-Key": "contract-key"]
             try await exchange.check(.post, "/campaigns/cmp-1/change-budget", json: budget, headers: key, status: 200)
@@ -137,10 +140,74 @@ import Testing
             ("POST /campaigns/{campaignId}/subcampaigns/{subcampaignId}/change-budget-bounds", #"{"shareBounds":{"minimumBasisPoints":10001}}"#),
             ("POST /campaigns/{campaignId}/pause", #"{"now":true}"#),
             ("POST /campaigns/bulk-buys", #"{"items":[]}"#),
+            // The catalog's closed lists, and what the campaign rules refuse on their own.
+            ("POST /campaigns", Bodies.create("cmp-1").replacingOccurrences(of: "EUR", with: "XTS")),
+            ("POST /campaigns", Bodies.create("cmp-1", budget: "0")),
+            ("POST /campaigns/{campaignId}/subcampaigns", Bodies.subcampaign.replacingOccurrences(of: "\"NO\"", with: "\"XX\"")),
+            ("POST /campaigns/{campaignId}/subcampaigns", Bodies.subcampaign.replacingOccurrences(of: "\"NO\"", with: "\"SE\"")),
+            ("POST /campaigns/{campaignId}/subcampaigns", Bodies.subcampaign.replacingOccurrences(of: "\"home\"", with: "\"lobby\"")),
+            ("POST /campaigns/{campaignId}/subcampaigns/{subcampaignId}/change-targeting", #"{"targeting":{"markets":[],"surfaces":["home"],"segments":["casual"]}}"#),
+            ("POST /campaigns/{campaignId}/delivery-reports", Bodies.report("r-1").replacingOccurrences(of: "\"clicks\":10", with: "\"clicks\":-1")),
+            ("POST /campaigns/{campaignId}/change-flight", #"{"flight":{"start":"2026-12-01T00:00:00+01:00","end":"2026-12-31T00:00:00Z"}}"#),
         ]
         for (route, body) in refusedForShape {
             #expect(try contract.requestErrors(route, body: JSONValue.parse(body)) != [], "\(route) \(body)")
         }
+    }
+}
+
+/// The closed lists and the formats the server enforces, as the document states them.
+@Suite struct ContractFormatTests {
+    /// The lists are generated from the catalog (`reprise openapi catalog`): regenerating
+    /// changes nothing, and read back they are the catalog's sets.
+    @Test func theDocumentsClosedListsAreTheCatalogs() throws {
+        let text = try String(contentsOf: OpenAPIContract.url, encoding: .utf8)
+        #expect(try OpenAPICatalog.updating(text) == text, "schemas/openapi.yaml is stale: run `reprise openapi catalog`")
+
+        let contract = try OpenAPIContract.load()
+        let lists: [(String, Set<String>)] = [
+            ("Market", Set(Catalog.markets.map(\.rawValue))), ("Surface", Set(Catalog.surfaces.map(\.rawValue))),
+            ("Segment", Set(Catalog.segments.map(\.rawValue))), ("Currency", Set(Catalog.currencies.map(\.rawValue))),
+        ]
+        for (name, catalog) in lists {
+            guard case .array(let values)? = contract.document["components"]?["schemas"]?[name]?["enum"] else {
+                Issue.record("components.schemas.\(name) has no enum")
+                continue
+            }
+            // Strings, every one: a YAML reader must not turn Norway's NO into false.
+            let strings = values.compactMap { value -> String? in if case .string(let text) = value { text } else { nil } }
+            #expect(strings.count == values.count, "\(name) holds a value that is not a string")
+            #expect(Set(strings) == catalog, "\(name): only documented \(Set(strings).subtracting(catalog)), only in the catalog \(catalog.subtracting(strings))")
+        }
+    }
+
+    /// Each pattern the server checks a header or parameter with is the one the document states.
+    @Test func theDocumentsPatternsAreTheOnesTheServerChecks() throws {
+        let document = try OpenAPIContract.load().document
+        let components = document["components"]
+        #expect(components?["parameters"]?["IfMatch"]?["schema"]?["pattern"] == .string(APIFormats.ifMatchPattern))
+        #expect(components?["parameters"]?["CorrelationId"]?["schema"]?["pattern"] == .string(APIFormats.correlationIDPattern))
+        #expect(components?["schemas"]?["Timestamp"]?["pattern"] == .string(APIFormats.timestampPattern))
+        #expect(components?["schemas"]?["Id"]?["pattern"] == .string(CampaignID.pattern))
+        guard case .array(let parameters)? = document["paths"]?["/campaigns/{campaignId}/state"]?["get"]?["parameters"] else {
+            Issue.record("the state read has no parameters")
+            return
+        }
+        let asOf = parameters.first { $0["name"] == .string("asOf") }
+        #expect(asOf?["schema"]?["pattern"] == .string(APIFormats.asOfPattern))
+    }
+
+    /// The timestamp pattern admits what the domain's parser reads and nothing else, bar a
+    /// day its month lacks (which the parser refuses with 422).
+    @Test(arguments: [
+        ("2026-12-01T00:00:00Z", true), ("2026-12-01T00:00:00.123456Z", true), ("0001-01-01T00:00:00.1Z", true),
+        ("2028-02-29T23:59:59Z", true), ("2026-12-01T00:00:00.1234567Z", false), ("2026-12-01T00:00:00+01:00", false),
+        ("2026-12-01 00:00:00Z", false), ("0000-01-01T00:00:00Z", false), ("2026-13-01T00:00:00Z", false),
+        ("2026-12-01T24:00:00Z", false), ("2026-12-01T00:00:60Z", false), ("2026-12-01T00:00:00.Z", false),
+    ])
+    func theTimestampPatternIsTheParsersFormat(text: String, valid: Bool) {
+        #expect(APIFormats.matches(text, APIFormats.timestampPattern) == valid)
+        #expect(((try? Timestamp(text)) != nil) == valid)
     }
 }
 
@@ -176,9 +243,11 @@ struct OpenAPIContract: Sendable {
     let document: JSONValue
     let schemas: JSONSchemaValidator
 
+    static var url: URL {
+        URL(fileURLWithPath: MigratedDatabase.repositoryMigrations).deletingLastPathComponent().appendingPathComponent("schemas/openapi.yaml")
+    }
+
     static func load() throws -> OpenAPIContract {
-        let url = URL(fileURLWithPath: MigratedDatabase.repositoryMigrations).deletingLastPathComponent()
-            .appendingPathComponent("schemas/openapi.yaml")
         let document = try JSONValue(yaml: try String(contentsOf: url, encoding: .utf8))
         return OpenAPIContract(document: document, schemas: try JSONSchemaValidator(document: document, schemasAt: "#/components/schemas"))
     }

@@ -157,8 +157,10 @@ import Testing
             #expect(current.status == 200)
             #expect(current.eTag == "\"4\"")
 
+            // Not a version: malformed, refused before anything else is looked at.
             let garbage = try await api.send(.post, "/campaigns/cmp-1/pause", headers: ["If-Match": "\"v-four\""])
-            #expect(garbage.status == 412)
+            #expect(garbage.status == 400)
+            #expect(garbage.problemType == "invalid_header")
             #expect(try await api.version("cmp-1") == 4)
         }
     }

@@ -27,11 +27,12 @@ struct RepriseBinary {
         }
     }
 
-    static func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
-        try await offload { try runBlocking(arguments, environment: extra) }
+    /// `input` is written to the child's standard input, which is then closed.
+    static func run(_ arguments: [String], environment extra: [String: String] = [:], input: String? = nil) async throws -> Run {
+        try await offload { try runBlocking(arguments, environment: extra, input: input) }
     }
 
-    private static func runBlocking(_ arguments: [String], environment extra: [String: String]) throws -> Run {
+    private static func runBlocking(_ arguments: [String], environment extra: [String: String], input: String?) throws -> Run {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -43,7 +44,12 @@ struct RepriseBinary {
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
+        let standardInput = Pipe()
+        process.standardInput = standardInput
         try process.run()
+        // Small inputs fit the pipe's buffer, so this write does not wait for the child.
+        if let input { standardInput.fileHandleForWriting.write(Data(input.utf8)) }
+        try standardInput.fileHandleForWriting.close()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

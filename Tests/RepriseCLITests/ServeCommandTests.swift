@@ -11,7 +11,7 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct ServeCommandTests {
     @Test func servesUntilSIGTERMAndExitsCleanly() async throws {
         try await MigratedDatabase.with { _, database in
-            let hash = try await RepriseBinary.run(["api-key", "hash", "operator-key"])
+            let hash = try await RepriseBinary.run(["api-key", "hash"], input: "operator-key\n")
             #expect(hash.status == 0)
             let keysFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(database.schema).keys")
             try "\(hash.output.trimmingCharacters(in: .whitespacesAndNewlines)) admin\n".write(to: keysFile, atomically: true, encoding: .utf8)

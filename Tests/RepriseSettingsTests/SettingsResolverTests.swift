@@ -58,4 +58,34 @@ import Testing
         let resolved = SettingsResolver(environment: [:]).resolve(Settings.natsURL, flag: "nats://a:b@h:1")
         #expect(resolved.displayValue == "nats://a:***@h:1")
     }
+
+    /// Every form a secret takes, masked by the one redactor; what it belongs to stays.
+    @Test(arguments: [
+        // URLs: a password, a list of NATS URLs, a NATS token, a libpq user alone, no user.
+        ("postgresql://reprise:s3cret@127.0.0.1:5432/reprise", "postgresql://reprise:***@127.0.0.1:5432/reprise"),
+        ("nats://token@host:4222,nats://a:b@other:4222", "nats://***@host:4222,nats://a:***@other:4222"),
+        ("nats://127.0.0.1:4222", "nats://127.0.0.1:4222"),
+        ("postgres://u@h/db?sslmode=require&password=s3cret", "postgres://u@h/db?sslmode=require&password=***"),
+        ("postgresql://h/db?sslpassword=abc&user=u", "postgresql://h/db?sslpassword=***&user=u"),
+        // libpq key/value connection strings, quoted or not, any case.
+        ("host=127.0.0.1 port=5432 user=reprise password=s3cret dbname=reprise", "host=127.0.0.1 port=5432 user=reprise password=*** dbname=reprise"),
+        ("host=h password = 'a \\' secret' dbname=d", "host=h password = '***' dbname=d"),
+        ("HOST=h PASSWORD=x", "HOST=h PASSWORD=***"),
+        // Tokens and API keys, in headers, JSON and key/value form.
+        ("Authorization: Bearer abc.def-123", "Authorization: Bearer ***"),
+        (#"{"token":"t0k3n","user":"u"}"#, #"{"token":"***","user":"u"}"#),
+        ("api_key=k3y api-key: k3y2 apikey=k3y3", "api_key=*** api-key: *** apikey=***"),
+        ("seed SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4 here", "seed *** here"),
+        // Nothing secret: left alone.
+        ("http.port 8080, passwordless login", "http.port 8080, passwordless login"),
+    ])
+    func everySecretFormIsMasked(input: String, expected: String) {
+        #expect(Redaction.redact(input) == expected)
+    }
+
+    /// `reprise config` shows a secret setting through the redactor, whatever its form.
+    @Test func secretSettingsAreShownRedacted() {
+        let resolver = SettingsResolver(environment: ["REPRISE_POSTGRES_URL": "host=h user=u password=hunter2"])
+        #expect(resolver.resolve(Settings.postgresURL, flag: nil).displayValue == "host=h user=u password=***")
+    }
 }
