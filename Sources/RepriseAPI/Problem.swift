@@ -55,7 +55,12 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
         headers[.contentType] = Problem.mediaType
         if let currentVersion { headers[.eTag] = ETag.format(currentVersion) }
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"reprise\"" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: (try? JSON.encode(Body(self))) ?? Data())))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: encodedBody())))
+    }
+
+    /// The problem document as sent.
+    func encodedBody() -> Data {
+        (try? JSON.encode(Body(self))) ?? Data()
     }
 
     private struct Body: Encodable {

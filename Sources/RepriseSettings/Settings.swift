@@ -46,6 +46,12 @@ public enum Settings {
         help: "File of API keys, one a line: '<sha256 hex of the key> <role> [owner1,owner2]'."
     )
 
+    public static let idempotencyRetention = Setting(
+        key: "api.idempotency-retention-seconds",
+        defaultValue: "86400",
+        help: "How long an Idempotency-Key keeps its first answer (seconds); then it is forgotten."
+    )
+
     public static let eventsStream = Setting(
         key: "nats.events-stream",
         defaultValue: "EVENTS",
@@ -75,6 +81,7 @@ public enum Settings {
 
     public static let all: [Setting] = [
         postgresURL, postgresPoolSize, natsURL, migrationsDirectory, logLevel, httpHost, httpPort, apiKeysFile,
+        idempotencyRetention,
         eventsStream, eventsSubjectPrefix, scoresBucket, scoresSubjectPrefix, rebuildResidentRows,
     ]
 }
