@@ -128,18 +128,24 @@ import Testing
         }
 
         func start() async throws {
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("api-crash-\(port).log")
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            let output = try FileHandle(forWritingTo: log)
+            defer { try? output.close() }
             let server = Process()
             server.executableURL = RepriseBinary.url
             server.arguments = arguments
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
+            server.standardOutput = output
+            server.standardError = output
             try server.run()
             process.withLock { $0 = server }
-            for _ in 0..<200 {
+            // Slow on a busy machine; a start that fails (the port taken) ends the wait.
+            for _ in 0..<600 where server.isRunning {
                 if (try? await status("/health/ready")) == 200 { return }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            throw HTTPLoadError(.connectionClosed, "reprise serve did not become ready")
+            let written = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            throw HTTPLoadError(.connectionClosed, "reprise serve did not become ready: \(written.suffix(2_000))")
         }
 
         func kill9() async throws {
@@ -154,6 +160,7 @@ import Testing
             server.terminate()
             try await RepriseBinary.offload { server.waitUntilExit() }
             process.withLock { $0 = nil }
+            try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("api-crash-\(port).log"))
         }
 
         private func status(_ path: String) async throws -> Int {
