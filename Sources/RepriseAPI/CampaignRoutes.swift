@@ -162,7 +162,7 @@ struct CampaignRoutes {
         let answer = { @Sendable (versions: [CampaignID: Int]) throws -> Answer in
             try Answer.json(BulkBuyResponse(items: ids.map { .init(campaignId: $0.rawValue, version: versions[$0] ?? 0) }), status: .created)
         }
-        let fingerprint = try fingerprint(request, payload)
+        let fingerprint = fingerprint(request, payload)
         envelope.requestFingerprint = fingerprint
         let decide = { @Sendable [envelope] () async throws -> IdempotencyKeys.Decision in
             let outcomes: [CommandOutcome]
@@ -209,7 +209,7 @@ struct CampaignRoutes {
         _ request: Request, _ envelope: CommandEnvelope, _ payload: JSONReader?, campaignID: CampaignID,
         status: HTTPResponse.Status, _ decide: @escaping @Sendable (CommandEnvelope) async throws -> IdempotencyKeys.Decision
     ) async throws -> Response {
-        guard let fingerprint = try fingerprint(request, payload) else { return try await decide(envelope).answer.response() }
+        guard let fingerprint = fingerprint(request, payload) else { return try await decide(envelope).answer.response() }
         var envelope = envelope
         envelope.requestFingerprint = fingerprint
         return try await services.idempotencyKeys.answer(envelope.commandID, fingerprint: fingerprint) { result in
@@ -240,7 +240,7 @@ struct CampaignRoutes {
     }
 
     /// The request's fingerprint when it carries an `Idempotency-Key`.
-    private func fingerprint(_ request: Request, _ payload: JSONReader?) throws(Problem) -> String? {
+    private func fingerprint(_ request: Request, _ payload: JSONReader?) -> String? {
         request.headers[.idempotencyKey] == nil ? nil : IdempotencyKeys.fingerprint(payload)
     }
 
@@ -271,20 +271,25 @@ struct CampaignRoutes {
 
     // MARK: Reads
 
-    /// The owner is checked before the campaign is read, so a manager cannot make the server
-    /// read another owner's campaign; the read is the handler's last state plus its tail.
     private func campaign(_ context: APIRequestContext) async throws -> Response {
         let principal = try authorize(context, .read)
-        let campaignID = try pathID(context, "campaignId", CampaignID.init)
-        if principal.role == .campaignManager { try checkOwner(try await owner(of: campaignID), principal) }
+        let (campaign, version) = try await current(try pathID(context, "campaignId", CampaignID.init), principal)
+        return try Responses.json(campaign, version: version)
+    }
+
+    /// The campaign as it stands, for a caller allowed to read it. The owner is checked
+    /// before the campaign is read, so a manager cannot make the server read another owner's
+    /// campaign; the read is the handler's last state plus its tail, not a replay.
+    private func current(_ id: CampaignID, _ principal: Principal) async throws(Problem) -> (Campaign, Int) {
+        if principal.role == .campaignManager { try checkOwner(try await owner(of: id), principal) }
         let loaded: (Campaign?, Int)
         do {
-            loaded = try await services.handler.current(campaignID)
+            loaded = try await services.handler.current(id)
         } catch {
             throw Problem(error)
         }
-        guard let campaign = loaded.0 else { throw Self.notFound(campaignID) }
-        return try Responses.json(campaign, version: loaded.1)
+        guard let campaign = loaded.0 else { throw Self.notFound(id) }
+        return (campaign, loaded.1)
     }
 
     /// `?ownerId=&status=&after=&limit=`: campaigns in id order. A campaign manager sees
@@ -386,14 +391,7 @@ struct CampaignRoutes {
             }
         }
         let limit = try pageLimit(query["limit"].map(String.init), default: 100, max: 1_000)
-        if principal.role == .campaignManager { try checkOwner(try await owner(of: campaignID), principal) }
-        let loaded: (Campaign?, Int)
-        do {
-            loaded = try await services.handler.current(campaignID)
-        } catch {
-            throw Problem(error)
-        }
-        guard let campaign = loaded.0 else { throw Self.notFound(campaignID) }
+        let (campaign, version) = try await current(campaignID, principal)
         let following = campaign.deliveryReportDigests
             .filter { report in after.map { report.key.rawValue > $0.rawValue } ?? true }
             .sorted { $0.key.rawValue < $1.key.rawValue }
@@ -404,7 +402,7 @@ struct CampaignRoutes {
                 reports: page.map { .init(reportId: $0.key.rawValue, contentDigest: $0.value) },
                 nextAfter: following.count > limit ? page.last?.key.rawValue : nil
             ),
-            version: loaded.1
+            version: version
         )
     }
 
