@@ -148,4 +148,23 @@ import Testing
             #expect(try await api.version("cmp-1") == 4)
         }
     }
+
+    /// The expiry skips keys another transaction holds instead of waiting for them, and
+    /// appends (which only ever add keys) go on while it runs.
+    @Test func theExpiryNeverWaitsOnAKeyInUse() async throws {
+        try await APIHarness.with { api in
+            try await api.send(.post, "/campaigns", json: Bodies.create("cmp-1")).expectStatus(201)
+            try await api.send(.post, "/campaigns/cmp-1/subcampaigns", json: Bodies.subcampaign).expectStatus(201)
+            for index in 0..<3 {
+                try await api.send(.post, "/campaigns/cmp-1/pause", headers: ["Idempotency-Key": "refused-\(index)"]).expectStatus(409)
+            }
+            let expiry = IdempotencyKeyExpiry(store: api.store, retention: .zero, batchSize: 10, logger: .init(label: "test"))
+            try await api.pool.withTransaction { connection in
+                _ = try await connection.query("SELECT command_id FROM idempotency_keys ORDER BY recorded_at LIMIT 1 FOR UPDATE")
+                #expect(try await expiry.expireNow() == 2)
+                try await api.send(.post, "/campaigns/cmp-1/activate", headers: ["Idempotency-Key": "during"]).expectStatus(200)
+            }
+            #expect(try await expiry.expireNow() == 2)
+        }
+    }
 }
