@@ -89,15 +89,19 @@ enum Statements {
     )
 
     /// Records the answer of a command that appended nothing, unless the key is taken or
-    /// the command was appended; returns one row when it recorded.
+    /// the command was appended; returns one row when it recorded. A key claimed under 0003
+    /// (no answer, no append) counts as unused and is taken over.
     static let recordAnswer = PostgresPreparedStatement(
         name: "reprise_record_idempotent_answer",
         sql: """
-            INSERT INTO idempotency_keys (command_id, request_sha256, recorded_at, answer_status, answer_version, answer_body)
+            INSERT INTO idempotency_keys AS k (command_id, request_sha256, recorded_at, answer_status, answer_version, answer_body)
             SELECT $1, $2, now(), $3::int, NULLIF($4::int, -1), $5
             WHERE NOT EXISTS (SELECT 1 FROM commands WHERE command_id = $1)
-            ON CONFLICT (command_id) DO NOTHING
-            RETURNING command_id
+            ON CONFLICT (command_id) DO UPDATE
+                SET request_sha256 = EXCLUDED.request_sha256, recorded_at = EXCLUDED.recorded_at,
+                    answer_status = EXCLUDED.answer_status, answer_version = EXCLUDED.answer_version, answer_body = EXCLUDED.answer_body
+                WHERE k.answer_status IS NULL AND NOT EXISTS (SELECT 1 FROM commands c WHERE c.command_id = k.command_id)
+            RETURNING k.command_id
             """
     )
 
