@@ -31,6 +31,14 @@ public enum IdempotencyKeyConformance {
         let late = try await store.recordAnswer("keyed", fingerprint: fingerprint("1"), answer: RecordedAnswer(status: 409, version: 1, body: Array("{}".utf8)))
         #expect(late.answer == .appended(appended))
 
+        // A fingerprint that is no SHA-256 is refused before anything is written.
+        let malformed = AppendRequest(
+            commandID: "malformed", streams: [StreamAppend(streamID: "s-3", expectedVersion: .noStream, events: [EventStoreConformance.event()])],
+            metadata: EventStoreConformance.metadata, requestFingerprint: "not-a-digest"
+        )
+        await #expect(throws: EventStoreError.self) { try await store.append(malformed) }
+        #expect(try await store.streamVersion("s-3") == nil)
+
         // An append without a fingerprint records no key.
         try await store.append(EventStoreConformance.append("s-2", .noStream, [EventStoreConformance.event()], commandID: "unkeyed"))
         #expect(try await store.idempotentRequest("unkeyed") == nil)
