@@ -260,8 +260,9 @@ let package = Package(
         .testTarget(
             name: "RepriseCLITests",
             dependencies: [
-                "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "NATS", "RepriseBench",
+                "RepriseCampaigns", "RepriseDomain", "RepriseEventStore", "RepriseTestSupport", "NATS", "RepriseBench", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: safe

@@ -277,9 +277,6 @@ private struct ReadinessBody: Encodable {
 
 enum Responses {
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, version: Int? = nil) throws -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        if let version { headers[.eTag] = ETag.format(version) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSON.encode(value))))
+        try Answer.json(value, status: status, version: version).response()
     }
 }

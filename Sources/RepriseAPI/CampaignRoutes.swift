@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import RepriseCampaigns
 import RepriseDomain
+import RepriseEventLog
 
 /// The campaign commands and reads.
 struct CampaignRoutes {
@@ -36,8 +37,11 @@ struct CampaignRoutes {
         api.on(.get, "/campaigns/{campaignId}") { _, context in
             try await campaign(context)
         }
-        api.on(.get, "/campaigns/{campaignId}/history") { _, context in
-            try await history(context)
+        api.on(.get, "/campaigns/{campaignId}/history") { request, context in
+            try await history(request, context)
+        }
+        api.on(.get, "/campaigns/{campaignId}/delivery-reports") { request, context in
+            try await deliveryReports(request, context)
         }
         api.on(.get, "/campaigns/{campaignId}/state") { request, context in
             try await state(request, context)
@@ -126,9 +130,9 @@ struct CampaignRoutes {
         let payload = try await body(request)
         let create = try CommandBodies.createCampaign(required(payload))
         try checkOwner(create.ownerID, principal)
-        try await claimIdempotencyKey(request, envelope, payload)
-        let outcome = try await handle(.create(create), envelope, expectedVersion)
-        return try await campaignResponse(outcome, status: .created)
+        return try await respond(request, envelope, payload, campaignID: create.campaignID, status: .created) { envelope in
+            try await decide(.create(create), envelope, expectedVersion, status: .created)
+        }
     }
 
     private func command(
@@ -142,31 +146,53 @@ struct CampaignRoutes {
         let payload = try await body(request)
         let command = try decode(campaignID, payload)
         if principal.role == .campaignManager {
-            let (campaign, _) = try await load(campaignID)
-            try checkOwner(campaign.ownerID, principal)
+            try checkOwner(try await owner(of: campaignID), principal)
         }
-        try await claimIdempotencyKey(request, envelope, payload)
-        let outcome = try await handle(command, envelope, expectedVersion)
-        return try await campaignResponse(outcome, status: status)
+        return try await respond(request, envelope, payload, campaignID: campaignID, status: status) { envelope in
+            try await decide(command, envelope, expectedVersion, status: status)
+        }
     }
 
     private func bulkBuy(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let principal = try authorize(context, .command)
-        let envelope = try envelope(request, context, principal)
+        var envelope = try envelope(request, context, principal)
         let payload = try await body(request)
         let items = try CommandBodies.bulkBuy(required(payload))
         for item in items { try checkOwner(item.campaign.ownerID, principal) }
-        try await claimIdempotencyKey(request, envelope, payload)
-        let outcomes: [CommandOutcome]
-        do {
-            outcomes = try await services.handler.bulkBuy(items, envelope: envelope)
-        } catch {
-            throw counted(error)
+        // A retry's body is the first request's (the fingerprints match), so its items
+        // list the campaigns in the order the first answer did.
+        let ids = items.map(\.campaign.campaignID)
+        let answer = { @Sendable (versions: [CampaignID: Int]) throws -> Answer in
+            try Answer.json(BulkBuyResponse(items: ids.map { .init(campaignId: $0.rawValue, version: versions[$0] ?? 0) }), status: .created)
         }
-        services.metrics.eventsAppended(outcomes.reduce(0) { $0 + $1.events.count })
-        return try Responses.json(
-            BulkBuyResponse(items: outcomes.map { .init(campaignId: $0.campaignID.rawValue, version: $0.version) }),
-            status: .created
+        let fingerprint = fingerprint(request, payload)
+        envelope.requestFingerprint = fingerprint
+        let decide = { @Sendable [envelope] () async throws -> IdempotencyKeys.Decision in
+            let outcomes: [CommandOutcome]
+            do throws(CommandError) {
+                outcomes = try await services.handler.bulkBuy(items, envelope: envelope)
+            } catch {
+                let problem = counted(error)
+                guard error.code == .bulkRejected else { throw problem }
+                return .nothingAppended(Answer(problem))
+            }
+            services.metrics.eventsAppended(outcomes.reduce(0) { $0 + $1.events.count })
+            let decided = try answer(Dictionary(outcomes.map { ($0.campaignID, $0.version) }, uniquingKeysWith: { $1 }))
+            return outcomes.contains(where: \.isDuplicate) ? .appendedBefore(decided) : .appended(decided)
+        }
+        guard let fingerprint else { return try await decide().answer.response() }
+        return try await services.idempotencyKeys.answer(envelope.commandID, fingerprint: fingerprint) { result in
+            try answer(Self.versions(result))
+        } decide: {
+            try await decide()
+        }.response()
+    }
+
+    /// The campaigns of an append result and their versions after it.
+    private static func versions(_ result: AppendResult) -> [CampaignID: Int] {
+        Dictionary(
+            result.streams.compactMap { stream in Campaign.campaignID(fromStreamID: stream.streamID.rawValue).map { ($0, stream.version) } },
+            uniquingKeysWith: { $1 }
         )
     }
 
@@ -178,14 +204,47 @@ struct CampaignRoutes {
         let items: [Item]
     }
 
-    private func handle(_ command: CampaignCommand, _ envelope: CommandEnvelope, _ expectedVersion: Int?) async throws(Problem) -> CommandOutcome {
-        do {
-            let outcome = try await services.handler.handle(command, envelope: envelope, expectedVersion: expectedVersion)
-            services.metrics.eventsAppended(outcome.events.count)
-            return outcome
+    /// The answer with the caller's `Idempotency-Key`: the key's stored answer if it was
+    /// used, else `decide`'s, remembered (`IdempotencyKeys`). Without a key, `decide`'s.
+    /// Refusals before this point (malformed, forbidden) leave the key unused, so a corrected
+    /// request may still take it.
+    private func respond(
+        _ request: Request, _ envelope: CommandEnvelope, _ payload: JSONReader?, campaignID: CampaignID,
+        status: HTTPResponse.Status, _ decide: @escaping @Sendable (CommandEnvelope) async throws -> IdempotencyKeys.Decision
+    ) async throws -> Response {
+        guard let fingerprint = fingerprint(request, payload) else { return try await decide(envelope).answer.response() }
+        var envelope = envelope
+        envelope.requestFingerprint = fingerprint
+        return try await services.idempotencyKeys.answer(envelope.commandID, fingerprint: fingerprint) { result in
+            let version = result.streams.first { $0.streamID.rawValue == Campaign.streamID(for: campaignID) }?.version ?? 0
+            return try await campaignAnswer(campaignID, version: version, campaign: nil, status: status)
+        } decide: { [envelope] in
+            try await decide(envelope)
+        }.response()
+    }
+
+    /// Decides and appends one campaign command. A refusal by the domain is an answer the
+    /// key keeps, as is a command that changed nothing; other failures are not.
+    private func decide(
+        _ command: CampaignCommand, _ envelope: CommandEnvelope, _ expectedVersion: Int?, status: HTTPResponse.Status
+    ) async throws -> IdempotencyKeys.Decision {
+        let outcome: CommandOutcome
+        do throws(CommandError) {
+            outcome = try await services.handler.handle(command, envelope: envelope, expectedVersion: expectedVersion)
         } catch {
-            throw counted(error)
+            let problem = counted(error)
+            guard error.code == .rejected else { throw problem }
+            return .nothingAppended(Answer(problem))
         }
+        services.metrics.eventsAppended(outcome.events.count)
+        let answer = try await campaignAnswer(outcome.campaignID, version: outcome.version, campaign: outcome.campaign, status: status)
+        if outcome.isDuplicate { return .appendedBefore(answer) }
+        return outcome.events.isEmpty ? .nothingAppended(answer) : .appended(answer)
+    }
+
+    /// The request's fingerprint when it carries an `Idempotency-Key`.
+    private func fingerprint(_ request: Request, _ payload: JSONReader?) -> String? {
+        request.headers[.idempotencyKey] == nil ? nil : IdempotencyKeys.fingerprint(payload)
     }
 
     private func counted(_ error: CommandError) -> Problem {
@@ -197,11 +256,12 @@ struct CampaignRoutes {
     /// command; a retry's is rebuilt from the events up to the first answer's version, so a
     /// retry with the same Idempotency-Key gets the same body without reading the log twice
     /// on the common path.
-    private func campaignResponse(_ outcome: CommandOutcome, status: HTTPResponse.Status) async throws -> Response {
-        if let campaign = outcome.campaign, campaign.version == outcome.version {
-            return try Responses.json(campaign, status: status, version: outcome.version)
+    private func campaignAnswer(
+        _ id: CampaignID, version: Int, campaign: Campaign?, status: HTTPResponse.Status
+    ) async throws -> Answer {
+        if let campaign, campaign.version == version {
+            return try Answer.json(campaign, status: status, version: version)
         }
-        let id = outcome.campaignID, version = outcome.version
         let snapshot: CampaignSnapshot?
         do {
             snapshot = try await services.audit.state(of: id, at: .version(version))
@@ -209,16 +269,30 @@ struct CampaignRoutes {
             throw Problem(error)
         }
         guard let snapshot else { throw Problem(DomainError(.campaignNotFound, "campaign \(id) does not exist")) }
-        return try Responses.json(snapshot.campaign, status: status, version: snapshot.version)
+        return try Answer.json(snapshot.campaign, status: status, version: snapshot.version)
     }
 
     // MARK: Reads
 
     private func campaign(_ context: APIRequestContext) async throws -> Response {
         let principal = try authorize(context, .read)
-        let (campaign, version) = try await load(try pathID(context, "campaignId", CampaignID.init))
-        try checkOwner(campaign.ownerID, principal)
+        let (campaign, version) = try await current(try pathID(context, "campaignId", CampaignID.init), principal)
         return try Responses.json(campaign, version: version)
+    }
+
+    /// The campaign as it stands, for a caller allowed to read it. The owner is checked
+    /// before the campaign is read, so a manager cannot make the server read another owner's
+    /// campaign; the read is the handler's last state plus its tail, not a replay.
+    private func current(_ id: CampaignID, _ principal: Principal) async throws(Problem) -> (Campaign, Int) {
+        if principal.role == .campaignManager { try checkOwner(try await owner(of: id), principal) }
+        let loaded: (Campaign?, Int)
+        do {
+            loaded = try await services.handler.current(id)
+        } catch {
+            throw Problem(error)
+        }
+        guard let campaign = loaded.0 else { throw Self.notFound(id) }
+        return (campaign, loaded.1)
     }
 
     /// `?ownerId=&status=&after=&limit=`: campaigns in id order. A campaign manager sees
@@ -270,32 +344,94 @@ struct CampaignRoutes {
         return try Responses.json(page)
     }
 
-    private func history(_ context: APIRequestContext) async throws -> Response {
+    /// `?after=&limit=`: one page of the campaign's events, oldest first, after stream
+    /// version `after` (0, the default: from the first); `nextAfter` is the next page's
+    /// `after`, absent on the last page. The ETag is the version of the page's last event.
+    private func history(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let principal = try authorize(context, .read)
         let campaignID = try pathID(context, "campaignId", CampaignID.init)
-        let history: [CampaignHistoryEntry]
+        let query = request.uri.queryParameters
+        var after = 0
+        if let text = query["after"].map(String.init) {
+            guard let parsed = Int(text), parsed >= 0 else {
+                throw Problem.invalidParameter("after", "after must be a stream version: a whole number from 0")
+            }
+            after = parsed
+        }
+        let limit = try pageLimit(query["limit"].map(String.init), default: 100, max: 1_000)
+        try checkOwner(try await owner(of: campaignID), principal)
+        // One more than asked tells whether another page follows.
+        let read: [CampaignHistoryEntry]
         do {
-            history = try await services.audit.history(of: campaignID)
+            read = try await services.audit.history(of: campaignID, after: after, limit: limit + 1)
         } catch {
             throw Problem(error)
         }
-        guard let last = history.last, let owner = Self.ownerID(history) else { throw Self.notFound(campaignID) }
-        try checkOwner(owner, principal)
+        let page = read.prefix(limit)
+        let version = page.last?.recorded.streamVersion ?? after
         return try Responses.json(
-            HistoryResponse(campaignId: campaignID.rawValue, events: history.map { EventEnvelope.json($0.recorded) }),
-            version: last.recorded.streamVersion
+            HistoryResponse(
+                campaignId: campaignID.rawValue, events: page.map { EventEnvelope.json($0.recorded) },
+                nextAfter: read.count > limit ? version : nil
+            ),
+            version: version
         )
+    }
+
+    /// `?after=&limit=`: the campaign's accepted delivery reports (id and content digest)
+    /// in report id order, after report id `after`; `nextAfter` is the next page's `after`,
+    /// absent on the last page. They left the campaign body because they grow without bound.
+    private func deliveryReports(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let principal = try authorize(context, .read)
+        let campaignID = try pathID(context, "campaignId", CampaignID.init)
+        let query = request.uri.queryParameters
+        var after: ReportID? = nil
+        if let text = query["after"].map(String.init) {
+            do {
+                after = try ReportID(text)
+            } catch {
+                throw Problem.invalidParameter("after", error.message)
+            }
+        }
+        let limit = try pageLimit(query["limit"].map(String.init), default: 100, max: 1_000)
+        let (campaign, version) = try await current(campaignID, principal)
+        let following = campaign.deliveryReportDigests
+            .filter { report in after.map { report.key.rawValue > $0.rawValue } ?? true }
+            .sorted { $0.key.rawValue < $1.key.rawValue }
+        let page = following.prefix(limit)
+        return try Responses.json(
+            DeliveryReportsResponse(
+                campaignId: campaignID.rawValue,
+                reports: page.map { .init(reportId: $0.key.rawValue, contentDigest: $0.value) },
+                nextAfter: following.count > limit ? page.last?.key.rawValue : nil
+            ),
+            version: version
+        )
+    }
+
+    private struct DeliveryReportsResponse: Encodable {
+        struct Report: Encodable {
+            let reportId: String
+            let contentDigest: String
+        }
+        let campaignId: String
+        let reports: [Report]
+        let nextAfter: String?
+    }
+
+    /// `limit` of a paged read: 1 to `max`, `default` when absent.
+    private func pageLimit(_ text: String?, default fallback: Int, max: Int) throws(Problem) -> Int {
+        guard let text else { return fallback }
+        guard let parsed = Int(text), (1...max).contains(parsed) else {
+            throw Problem.invalidParameter("limit", "limit must be a whole number from 1 to \(max)")
+        }
+        return parsed
     }
 
     private struct HistoryResponse: Encodable {
         let campaignId: String
         let events: [JSONValue]
-    }
-
-    private static func ownerID(_ history: [CampaignHistoryEntry]) -> OwnerID? {
-        var campaign: Campaign?
-        for entry in history.prefix(1) { Campaign.apply(entry.event, to: &campaign) }
-        return campaign?.ownerID
+        let nextAfter: Int?
     }
 
     private func state(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -343,15 +479,17 @@ struct CampaignRoutes {
         }
     }
 
-    private func load(_ id: CampaignID) async throws(Problem) -> (Campaign, Int) {
-        let loaded: (Campaign?, Int)
+    /// The campaign's owner from its first event (`CampaignCommandHandler.owner(of:)`), so an
+    /// owner check costs one row and never replays a history; 404 when there is no campaign.
+    private func owner(of id: CampaignID) async throws(Problem) -> OwnerID {
+        let owner: OwnerID?
         do {
-            loaded = try await services.handler.load(id)
+            owner = try await services.handler.owner(of: id)
         } catch {
             throw Problem(error)
         }
-        guard let campaign = loaded.0 else { throw Self.notFound(id) }
-        return (campaign, loaded.1)
+        guard let owner else { throw Self.notFound(id) }
+        return owner
     }
 
     private static func notFound(_ id: CampaignID) -> Problem {
@@ -374,7 +512,7 @@ struct CampaignRoutes {
 
     /// The command id: from `Idempotency-Key`, scoped to the key holder and the route so
     /// that two callers, or one key reused on another campaign, never share an outcome. The
-    /// body is tied to the key apart from this (`claimIdempotencyKey`), once it is read.
+    /// body is tied to the key apart from this (`respond`), once it is read.
     private func envelope(_ request: Request, _ context: APIRequestContext, _ principal: Principal) throws(Problem) -> CommandEnvelope {
         let commandID: String
         if let key = request.headers[.idempotencyKey] {
@@ -387,15 +525,6 @@ struct CampaignRoutes {
             commandID = "http:" + UUID().uuidString.lowercased()
         }
         return CommandEnvelope(commandID: commandID, correlationID: context.correlationID, actor: principal.actor, issuedAt: services.clock())
-    }
-
-    /// Ties the caller's `Idempotency-Key` to this request's body, once the request is
-    /// known to be well formed and allowed: a key reused with another body is 422 and the
-    /// command is not handled. Refusals before this point leave the key unused, so a
-    /// corrected request may still take it.
-    private func claimIdempotencyKey(_ request: Request, _ envelope: CommandEnvelope, _ body: JSONReader?) async throws(Problem) {
-        guard request.headers[.idempotencyKey] != nil else { return }
-        try await services.idempotencyKeys.claim(envelope.commandID, fingerprint: IdempotencyKeys.fingerprint(body))
     }
 
     func body(_ request: Request) async throws -> JSONReader? {

@@ -61,7 +61,12 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"reprise\"" }
         // Every 503 is worth sending again (a busy pool, a restarting database): say when.
         if status == .serviceUnavailable { headers[.retryAfter] = "1" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: (try? JSON.encode(Body(self))) ?? Data())))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: encodedBody())))
+    }
+
+    /// The problem document as sent.
+    func encodedBody() -> Data {
+        (try? JSON.encode(Body(self))) ?? Data()
     }
 
     private struct Body: Encodable {

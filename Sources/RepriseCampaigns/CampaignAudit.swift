@@ -56,6 +56,11 @@ public struct CampaignAudit: Sendable {
         try await reader.events(of: campaignID)
     }
 
+    /// At most `limit` events of the campaign after version `after`, oldest first: one page.
+    public func history(of campaignID: CampaignID, after: Int, limit: Int) async throws(CommandError) -> [CampaignHistoryEntry] {
+        try await reader.page(of: StreamID(Campaign.streamID(for: campaignID)), after: after, limit: limit)
+    }
+
     /// nil when the campaign did not exist at that moment.
     public func state(of campaignID: CampaignID, at moment: AuditMoment) async throws(CommandError) -> CampaignSnapshot? {
         let history = try await reader.events(of: campaignID)

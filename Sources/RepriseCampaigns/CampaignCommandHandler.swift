@@ -11,13 +11,20 @@ public struct CommandEnvelope: Sendable {
     public var causationID: UUID?
     public var actor: String
     public var issuedAt: Timestamp
+    /// With an idempotency key: the request's fingerprint, recorded with the key in the
+    /// append's transaction (`AppendRequest.requestFingerprint`).
+    public var requestFingerprint: String?
 
-    public init(commandID: String, correlationID: UUID, causationID: UUID? = nil, actor: String, issuedAt: Timestamp) {
+    public init(
+        commandID: String, correlationID: UUID, causationID: UUID? = nil, actor: String, issuedAt: Timestamp,
+        requestFingerprint: String? = nil
+    ) {
         self.commandID = commandID
         self.correlationID = correlationID
         self.causationID = causationID
         self.actor = actor
         self.issuedAt = issuedAt
+        self.requestFingerprint = requestFingerprint
     }
 }
 
@@ -157,7 +164,8 @@ public struct CampaignCommandHandler: Sendable {
                     expectedVersion: version == 0 ? .noStream : .exactly(version),
                     events: events.map(encode)
                 )],
-                metadata: EventMetadata(correlationID: envelope.correlationID, causationID: envelope.causationID, actor: envelope.actor)
+                metadata: EventMetadata(correlationID: envelope.correlationID, causationID: envelope.causationID, actor: envelope.actor),
+                requestFingerprint: envelope.requestFingerprint
             )
             do {
                 let result = try await store.append(request)
@@ -228,7 +236,8 @@ public struct CampaignCommandHandler: Sendable {
             streams: booked.map {
                 StreamAppend(streamID: StreamID($0.streamID), expectedVersion: .noStream, events: $0.events.map(encode))
             },
-            metadata: EventMetadata(correlationID: envelope.correlationID, causationID: envelope.causationID, actor: envelope.actor)
+            metadata: EventMetadata(correlationID: envelope.correlationID, causationID: envelope.causationID, actor: envelope.actor),
+            requestFingerprint: envelope.requestFingerprint
         )
         do {
             let result = try await store.append(request)
@@ -249,6 +258,36 @@ public struct CampaignCommandHandler: Sendable {
     /// The campaign as its events leave it, and its version (0: no such campaign).
     public func load(_ campaignID: CampaignID) async throws(CommandError) -> (Campaign?, Int) {
         try await load(StreamID(Campaign.streamID(for: campaignID)))
+    }
+
+    /// The campaign as it stands now, and its version (0: no such campaign), for reads: the
+    /// state this process last saw plus the events appended since (one read of the tail);
+    /// the whole history only for a campaign this process has not seen yet.
+    public func current(_ campaignID: CampaignID) async throws(CommandError) -> (Campaign?, Int) {
+        let streamID = StreamID(Campaign.streamID(for: campaignID))
+        guard let (cached, version) = states.get(campaignID) else {
+            let (state, version) = try await load(streamID)
+            if let state { states.put(state, version: version) }
+            return (state, version)
+        }
+        let tail = try await CampaignHistoryReader(store: store).events(of: streamID, after: version)
+        guard let last = tail.last else { return (cached, version) }
+        var state: Campaign? = cached
+        for entry in tail { Campaign.apply(entry.event, to: &state) }
+        if let state { states.put(state, version: last.recorded.streamVersion) }
+        return (state, last.recorded.streamVersion)
+    }
+
+    /// The campaign's owner (nil: no such campaign), from its first event, which names it
+    /// for good: one row however long the history, so an owner check never replays it.
+    public func owner(of campaignID: CampaignID) async throws(CommandError) -> OwnerID? {
+        if let (cached, _) = states.get(campaignID) { return cached.ownerID }
+        let first = try await CampaignHistoryReader(store: store).page(
+            of: StreamID(Campaign.streamID(for: campaignID)), after: 0, limit: 1
+        )
+        var campaign: Campaign?
+        for entry in first { Campaign.apply(entry.event, to: &campaign) }
+        return campaign?.ownerID
     }
 
     private func load(_ streamID: StreamID) async throws(CommandError) -> (Campaign?, Int) {

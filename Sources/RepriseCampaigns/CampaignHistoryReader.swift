@@ -20,29 +20,38 @@ public struct CampaignHistoryReader: Sendable {
         try await events(of: StreamID(Campaign.streamID(for: campaignID)))
     }
 
-    func events(of streamID: StreamID) async throws(CommandError) -> [CampaignHistoryEntry] {
+    /// Every event after version `after` (0: the whole stream).
+    func events(of streamID: StreamID, after: Int = 0) async throws(CommandError) -> [CampaignHistoryEntry] {
         var entries: [CampaignHistoryEntry] = []
-        var next = 1
+        var next = after + 1
         while true {
-            let page: [RecordedEvent]
-            do {
-                page = try await store.readStream(streamID, from: .version(next), direction: .forward, limit: pageSize)
-            } catch {
-                throw CommandError.store(error)
-            }
-            for recorded in page {
-                do {
-                    let event = try EventCodec.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
-                    entries.append(CampaignHistoryEntry(recorded: recorded, event: event))
-                } catch {
-                    throw CommandError(
-                        .unreadableHistory,
-                        "event \(recorded.eventID) (\(streamID) version \(recorded.streamVersion)) cannot be read: \(error.message)"
-                    )
-                }
-            }
+            let page = try await page(of: streamID, after: next - 1, limit: pageSize)
+            entries += page
             guard page.count == pageSize, let last = page.last else { return entries }
-            next = last.streamVersion + 1
+            next = last.recorded.streamVersion + 1
         }
+    }
+
+    /// At most `limit` events after version `after`, oldest first.
+    func page(of streamID: StreamID, after: Int, limit: Int) async throws(CommandError) -> [CampaignHistoryEntry] {
+        let page: [RecordedEvent]
+        do {
+            page = try await store.readStream(streamID, from: .version(after + 1), direction: .forward, limit: limit)
+        } catch {
+            throw CommandError.store(error)
+        }
+        var entries: [CampaignHistoryEntry] = []
+        for recorded in page {
+            do {
+                let event = try EventCodec.decode(type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data)
+                entries.append(CampaignHistoryEntry(recorded: recorded, event: event))
+            } catch {
+                throw CommandError(
+                    .unreadableHistory,
+                    "event \(recorded.eventID) (\(streamID) version \(recorded.streamVersion)) cannot be read: \(error.message)"
+                )
+            }
+        }
+        return entries
     }
 }

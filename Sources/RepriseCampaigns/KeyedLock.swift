@@ -5,11 +5,13 @@ import Synchronization
 /// Commands for one campaign arriving at one process at once would otherwise all load the
 /// same version, and all but one lose the append and start over, again and again. Queueing
 /// them here leaves the event store's optimistic check for writers in other processes.
-final class KeyedLock: Sendable {
+public final class KeyedLock: Sendable {
     /// A key is present while it is held; its array holds the tasks waiting for it.
     private let waiters = Mutex<[String: [CheckedContinuation<Void, Never>]]>([:])
 
-    func withLock<R>(_ key: String, _ body: () async throws -> R) async rethrows -> R {
+    public init() {}
+
+    public func withLock<R>(_ key: String, _ body: () async throws -> R) async rethrows -> R {
         await acquire(key)
         do {
             let result = try await body()

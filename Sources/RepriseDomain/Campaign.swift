@@ -20,6 +20,7 @@ public struct Campaign: Hashable, Sendable, Encodable {
     /// The sum of spend over every accepted delivery report, in the budget's currency.
     public internal(set) var spent: Money
     /// The content digest (`DeliveryReport.contentDigest`) of every accepted report, by id.
+    /// Not encoded: it grows with every report, so the API pages it apart from the campaign.
     public internal(set) var deliveryReportDigests: [ReportID: String]
     /// How many events built this state: the stream version it reflects.
     public internal(set) var version: Int
@@ -42,7 +43,7 @@ public struct Campaign: Hashable, Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, ownerID = "ownerId", name, objective, budget, flight, pacingMode, status, endedAt
-        case subcampaigns, spent, deliveryReportDigests, version
+        case subcampaigns, spent, version
     }
 
     /// The event stream that holds a campaign's history.

@@ -1,16 +1,21 @@
 import Foundation
+import RepriseDomain
 
 extension AppendRequest {
     /// The request's streams in stream-id order, after the checks every store makes
     /// before it looks at the log: a command id, at least one stream, each stream once
     /// and with events, exact versions of 1 or more, and every event's data a JSON object
-    /// in UTF-8. One order for every writer is also one lock order: no deadlocks.
+    /// in UTF-8, and a request fingerprint, if any, a SHA-256 in hex. One order for every writer is also one lock order: no deadlocks.
     public func validatedStreams() throws(EventStoreError) -> [StreamAppend] {
         guard !streams.isEmpty else {
             throw EventStoreError(code: .invalidAppend, message: "an append needs at least one stream")
         }
         guard !commandID.isEmpty else {
             throw EventStoreError(code: .invalidAppend, message: "an append needs a command id")
+        }
+        // Checked here, because one bad value would fail a whole group-committed batch.
+        if let requestFingerprint, Hex.decode(requestFingerprint)?.count != 32 {
+            throw EventStoreError(code: .invalidAppend, message: "a request fingerprint is a SHA-256 in 64 hex digits")
         }
         let sorted = streams.sorted { $0.streamID.rawValue < $1.streamID.rawValue }
         var seen = Set<StreamID>()

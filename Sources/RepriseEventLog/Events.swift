@@ -82,11 +82,15 @@ public struct AppendRequest: Sendable, Equatable {
     public let commandID: String
     public let streams: [StreamAppend]
     public let metadata: EventMetadata
+    /// With an idempotency key: the fingerprint of the request, recorded with the key in the
+    /// append's transaction when the events are appended (`IdempotencyKeyStore`).
+    public let requestFingerprint: String?
 
-    public init(commandID: String, streams: [StreamAppend], metadata: EventMetadata) {
+    public init(commandID: String, streams: [StreamAppend], metadata: EventMetadata, requestFingerprint: String? = nil) {
         self.commandID = commandID
         self.streams = streams
         self.metadata = metadata
+        self.requestFingerprint = requestFingerprint
     }
 }
 

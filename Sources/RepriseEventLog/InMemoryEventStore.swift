@@ -20,6 +20,8 @@ public final class InMemoryEventStore: EventStore {
         /// Each stream's events as indexes into `log`, in version order.
         var streams: [StreamID: [Int]] = [:]
         var commands: [String: AppendResult] = [:]
+        /// Idempotency keys: the request's fingerprint, the recorded answer (nil: appended), when.
+        var keys: [String: (fingerprint: String, answer: RecordedAnswer?, recordedAt: Date)] = [:]
         var eventIDs: Set<UUID> = []
         var nextTransactionID: UInt64 = 1
         var nextPosition: Int64 = 1
@@ -99,6 +101,9 @@ public final class InMemoryEventStore: EventStore {
                 recordedAt: Timestamp.date(microsecondsSinceEpoch: recordedAtMicroseconds), isDuplicate: false
             )
             state.commands[request.commandID] = result
+            if let fingerprint = request.requestFingerprint {
+                state.keys[request.commandID] = (fingerprint, nil, Timestamp.date(microsecondsSinceEpoch: recordedAtMicroseconds))
+            }
             return result
         }
     }
@@ -169,5 +174,43 @@ public final class InMemoryEventStore: EventStore {
             result.isDuplicate = true
             return result
         }
+    }
+}
+
+extension InMemoryEventStore: IdempotencyKeyStore {
+    public func idempotentRequest(_ commandID: String) async throws(EventStoreError) -> IdempotentRequest? {
+        state.withLock { state in Self.request(commandID, in: state) }
+    }
+
+    public func recordAnswer(_ commandID: String, fingerprint: String, answer: RecordedAnswer) async throws(EventStoreError) -> IdempotentRequest {
+        let now = now()
+        return state.withLock { state in
+            if let stored = Self.request(commandID, in: state) { return stored }
+            if var appended = state.commands[commandID] {
+                appended.isDuplicate = true
+                return IdempotentRequest(fingerprint: fingerprint, answer: .appended(appended))
+            }
+            state.keys[commandID] = (fingerprint, answer, now)
+            return IdempotentRequest(fingerprint: fingerprint, answer: .recorded(answer))
+        }
+    }
+
+    public func expireIdempotencyKeys(olderThan retention: Duration, limit: Int) async throws(EventStoreError) -> Int {
+        let cutoff = now().addingTimeInterval(-(retention / .seconds(1)))
+        return state.withLock { state in
+            let expired = state.keys.filter { $0.value.recordedAt < cutoff }
+                .sorted { $0.value.recordedAt < $1.value.recordedAt }
+                .prefix(max(0, limit))
+            for (key, _) in expired { state.keys[key] = nil }
+            return expired.count
+        }
+    }
+
+    private static func request(_ commandID: String, in state: State) -> IdempotentRequest? {
+        guard let key = state.keys[commandID] else { return nil }
+        if let answer = key.answer { return IdempotentRequest(fingerprint: key.fingerprint, answer: .recorded(answer)) }
+        guard var appended = state.commands[commandID] else { return nil }
+        appended.isDuplicate = true
+        return IdempotentRequest(fingerprint: key.fingerprint, answer: .appended(appended))
     }
 }

@@ -179,6 +179,8 @@ public final class PostgresEventStore: EventStore {
 struct AppendCall: Sendable {
     let commandID: String
     let metadata: EventMetadata
+    /// The request's fingerprint, '' without an idempotency key.
+    let requestFingerprint: String
     /// Sorted by stream id: one lock order for everybody means no deadlocks.
     let streams: [StreamAppend]
     /// Each event's data as text, stream by stream, event by event.
@@ -191,6 +193,7 @@ struct AppendCall: Sendable {
         let streams = try request.validatedStreams()
         self.commandID = request.commandID
         self.metadata = request.metadata
+        self.requestFingerprint = request.requestFingerprint ?? ""
         self.streams = streams
         self.data = streams.map { stream in stream.events.map { String(decoding: $0.data, as: UTF8.self) } }
     }
@@ -232,12 +235,13 @@ struct AppendCall: Sendable {
             types,
             schemaVersions,
             data,
+            calls.map(\.requestFingerprint),
         ]
     }
 }
 
 /// One command's outcome as `reprise_append_batch` reports it (also the stored result).
-private struct StoredAppendOutcome: Decodable {
+struct StoredAppendOutcome: Decodable {
     struct Stream: Decodable {
         let streamId: String
         let previousVersion: Int

@@ -16,12 +16,15 @@ enum Statements {
         PostgresPreparedStatement(name: name, sql: sql, resultFormat: .binary)
     }
 
-    /// Causation ids arrive as text with '' for none, so the array needs no NULL elements.
+    /// Causation ids arrive as text with '' for none, so the array needs no NULL elements;
+    /// so do request fingerprints. The keyed batch (`migrations/0004_idempotent_answers.sql`)
+    /// records each appended command's idempotency key in the append's transaction.
     static let appendBatch = PostgresPreparedStatement(
-        name: "reprise_append_batch",
+        name: "reprise_append_keyed_batch",
         sql: """
-            SELECT reprise_append_batch($1, $2::uuid[], array_replace($3::text[], '', NULL)::uuid[], $4,
-                                        $5::int[], $6, $7::int[], $8::int[], $9::uuid[], $10, $11::int[], $12::jsonb[])
+            SELECT reprise_append_keyed_batch($1, $2::uuid[], array_replace($3::text[], '', NULL)::uuid[], $4,
+                                              $5::int[], $6, $7::int[], $8::int[], $9::uuid[], $10, $11::int[], $12::jsonb[],
+                                              $13::text[])
             """
     )
 
@@ -75,12 +78,43 @@ enum Statements {
         sql: "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text FROM pg_current_snapshot() AS s"
     )
 
-    static let claimIdempotencyKey = PostgresPreparedStatement(
-        name: "reprise_claim_idempotency_key",
+    /// A key's request and answer, with its command's first append result when it has one.
+    static let idempotentRequest = PostgresPreparedStatement(
+        name: "reprise_idempotent_request",
         sql: """
-            INSERT INTO idempotency_keys AS k (command_id, request_sha256, recorded_at) VALUES ($1, $2, now())
-            ON CONFLICT (command_id) DO UPDATE SET request_sha256 = k.request_sha256
-            RETURNING k.request_sha256
+            SELECT k.request_sha256, k.answer_status, k.answer_version, k.answer_body, c.result
+            FROM idempotency_keys k LEFT JOIN commands c ON c.command_id = k.command_id
+            WHERE k.command_id = $1
+            """
+    )
+
+    /// Records the answer of a command that appended nothing, unless the key is taken or
+    /// the command was appended; returns one row when it recorded. A key claimed under 0003
+    /// (no answer, no append) counts as unused and is taken over.
+    static let recordAnswer = PostgresPreparedStatement(
+        name: "reprise_record_idempotent_answer",
+        sql: """
+            INSERT INTO idempotency_keys AS k (command_id, request_sha256, recorded_at, answer_status, answer_version, answer_body)
+            SELECT $1, $2, now(), $3::int, NULLIF($4::int, -1), $5
+            WHERE NOT EXISTS (SELECT 1 FROM commands WHERE command_id = $1)
+            ON CONFLICT (command_id) DO UPDATE
+                SET request_sha256 = EXCLUDED.request_sha256, recorded_at = EXCLUDED.recorded_at,
+                    answer_status = EXCLUDED.answer_status, answer_version = EXCLUDED.answer_version, answer_body = EXCLUDED.answer_body
+                WHERE k.answer_status IS NULL AND NOT EXISTS (SELECT 1 FROM commands c WHERE c.command_id = k.command_id)
+            RETURNING k.command_id
+            """
+    )
+
+    /// The expiry's bounded batch: SKIP LOCKED, so it never waits on a key being written.
+    static let expireIdempotencyKeys = PostgresPreparedStatement(
+        name: "reprise_expire_idempotency_keys",
+        sql: """
+            DELETE FROM idempotency_keys WHERE command_id IN (
+                SELECT command_id FROM idempotency_keys
+                WHERE recorded_at < now() - $1::float8 * interval '1 second'
+                ORDER BY recorded_at LIMIT $2
+                FOR UPDATE SKIP LOCKED
+            )
             """
     )
 }

@@ -151,6 +151,7 @@ public struct Platform: Sendable {
                     clock: configuration.clock
                 )
                 apiServices = routeServices
+                services.append(IdempotencyKeyExpiry(store: store, retention: configuration.idempotencyRetention, logger: logger))
                 services.append(buildApplication(configuration: configuration.api, services: routeServices) { channel in
                     apiAddress.fulfil(channel.localAddress?.port ?? configuration.api.port)
                 })

@@ -54,6 +54,8 @@ public struct PlatformConfiguration: Sendable {
     public var scores: ScorePublisher.Configuration
     public var api: APIConfiguration
     public var keyring: APIKeyring
+    /// How long an Idempotency-Key keeps its answer (`api.idempotency-retention-seconds`).
+    public var idempotencyRetention: Duration = .seconds(86_400)
     /// The migrations this build expects; the API is ready only when all are applied.
     public var migrations: [Migration]
     public var tickInterval: Duration
@@ -175,6 +177,9 @@ public struct PlatformConfiguration: Sendable {
             if !url.isEmpty { configuration.projectorNATSURLs[projection] = url }
         }
         if components.contains(.api) {
+            configuration.idempotencyRetention = .seconds(
+                try resolver.integer(Settings.idempotencyRetention, flag: nil, in: 60...31_536_000)
+            )
             let keysFile = resolver.resolve(Settings.apiKeysFile, flag: flags.apiKeysFile).value
             do {
                 configuration.keyring = try APIKeyring(parsing: try String(contentsOfFile: keysFile, encoding: .utf8))

@@ -91,6 +91,12 @@ public enum Settings {
         help: "File of API keys, one a line: '<sha256 hex of the key> <role> [owner1,owner2]'."
     )
 
+    public static let idempotencyRetention = Setting(
+        key: "api.idempotency-retention-seconds",
+        defaultValue: "86400",
+        help: "How long an Idempotency-Key keeps its first answer (seconds); then it is forgotten."
+    )
+
     public static let eventsStream = Setting(
         key: "nats.events-stream",
         defaultValue: "EVENTS",
@@ -142,7 +148,7 @@ public enum Settings {
 
     public static let all: [Setting] = [
         postgresURL, postgresPoolSize, natsURL, natsRelayURL, natsProjectorScoresURL, natsProjectorCampaignsURL,
-        migrationsDirectory, logLevel, httpHost, httpPort, apiKeysFile,
+        migrationsDirectory, logLevel, httpHost, httpPort, apiKeysFile, idempotencyRetention,
         eventsStream, eventsSubjectPrefix, scoresBucket, scoresSubjectPrefix, rebuildResidentRows,
         postgresPoolMaxWaiters, postgresPoolWaitTimeout, postgresStatementTimeout, httpIdleTimeout,
         flightStartSlackSeconds, maxSubcampaignsPerCampaign, maxTargetingCellsPerSubcampaign, maxOpenCampaignsPerOwner,

@@ -28,6 +28,7 @@ import Testing
         Endpoint(method: .get, route: "/campaigns", access: .read, json: nil),
         Endpoint(method: .get, route: "/campaigns/{campaignId}", access: .read, json: nil),
         Endpoint(method: .get, route: "/campaigns/{campaignId}/history", access: .read, json: nil),
+        Endpoint(method: .get, route: "/campaigns/{campaignId}/delivery-reports", access: .read, json: nil),
         Endpoint(method: .get, route: "/campaigns/{campaignId}/state", access: .read, json: nil),
         Endpoint(method: .post, route: "/campaigns/{campaignId}/change-budget", access: .command,
                  json: #"{"budget":{"amountMinor":2000000,"currency":"EUR"}}"#),

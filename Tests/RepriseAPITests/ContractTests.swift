@@ -55,6 +55,8 @@ import Testing
             try await exchange.check(.post, "/campaigns/cmp-1/resume", status: 200)
             try await exchange.check(.get, "/campaigns/cmp-1", status: 200)
             try await exchange.check(.get, "/campaigns/cmp-1/history", key: APIHarness.Key.auditor, status: 200)
+            try await exchange.check(.get, "/campaigns/cmp-1/history?after=2&limit=3", key: APIHarness.Key.auditor, status: 200)
+            try await exchange.check(.get, "/campaigns/cmp-1/delivery-reports?limit=1", key: APIHarness.Key.auditor, status: 200)
             try await exchange.check(.get, "/campaigns/cmp-1/state?asOf=v2", status: 200)
 
             let bulkItem = { (id: String) in

@@ -28,7 +28,7 @@ import Testing
                 case 4: body = Self.replacingStrings(body, with: ["", "\u{0}", String(repeating: "x", count: 300), "../../etc", "1", "{}"], &random)
                 case 5: body = String(repeating: "[", count: 5_000)
                 case 6: headers["Content-Type"] = ["text/plain", "application/xml", "application/json-patch", ""][Int(random.next() % 4)]
-                case 7: path = path.replacingOccurrences(of: "cmp-1", with: ["%00", "..", "cmp%2F1", "-x-", String(repeating: "c", count: 300)][Int(random.next() % 5)])
+                case 7: path = path.replacingOccurrences(of: "cmp-1", with: ["%00", "..", "cmp%2F1", "-x-", String(repeating: "c", count: 300), "cmp-404"][Int(random.next() % 6)])
                 case 8: key = ["", "Bearer", "bearer  ", APIHarness.Key.auditor, "x"][Int(random.next() % 5)]
                 case 9: headers["If-Match"] = ["\"1\"", "\"99\"", "*", "W/\"3\"", "garbage", ""][Int(random.next() % 6)]
                 case 10: headers["Idempotency-Key"] = ["a", "same-key", " ", String(repeating: "k", count: 300)][Int(random.next() % 4)]

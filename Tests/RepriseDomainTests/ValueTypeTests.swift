@@ -102,6 +102,8 @@ import Testing
         encoder.outputFormatting = .sortedKeys
         let json = try #require(try JSONSerialization.jsonObject(with: encoder.encode(campaign)) as? [String: Any])
         #expect(json["ownerId"] as? String == "label-7")
-        #expect((json["deliveryReportDigests"] as? [String: String])?.keys.sorted() == ["rep-1", "rep-2", "rep-3"])
+        // The report digests grow with every report; the API pages them apart.
+        #expect(json["deliveryReportDigests"] == nil)
+        #expect(campaign.deliveryReportDigests.count == 3)
     }
 }

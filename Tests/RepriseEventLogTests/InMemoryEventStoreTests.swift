@@ -11,6 +11,10 @@ struct InMemoryEventStoreTests {
         try await check.run(on: InMemoryEventStore())
     }
 
+    @Test func keepsIdempotencyKeysAsThePortSays() async throws {
+        try await IdempotencyKeyConformance.run(on: InMemoryEventStore())
+    }
+
     @Test func stampsEachAppendWithItsClock() async throws {
         let store = InMemoryEventStore(now: { Date(timeIntervalSince1970: 1_795_255_200.25) })
         let result = try await store.append(AppendRequest(

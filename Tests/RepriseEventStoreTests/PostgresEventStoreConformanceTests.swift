@@ -12,4 +12,10 @@ struct PostgresEventStoreConformanceTests {
             try await check.run(on: PostgresEventStore(pool: pool, logger: database.logger))
         }
     }
+
+    @Test func keepsIdempotencyKeysAsThePortSays() async throws {
+        try await MigratedDatabase.with { pool, database in
+            try await IdempotencyKeyConformance.run(on: PostgresEventStore(pool: pool, logger: database.logger))
+        }
+    }
 }
