@@ -129,11 +129,12 @@ struct DemoScript {
         ]
         let tracks = Set(bookings.map(\.track))
         let watch = try await bucket.watch()
+        let removed = RemovedKeys()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             // Ends when the watch is stopped below; awaited when the group closes.
-            tasks.addTask { try await self.printChanges(watch, onlyTracks: tracks) }
+            tasks.addTask { try await self.printChanges(watch, onlyTracks: tracks, removed: removed) }
             do {
-                try await book(bookings, seconds: seconds)
+                try await book(bookings, seconds: seconds, removed: removed)
             } catch {
                 watch.stop()
                 throw error
@@ -143,7 +144,7 @@ struct DemoScript {
         }
     }
 
-    private func book(_ bookings: [Booking], seconds: Double) async throws {
+    private func book(_ bookings: [Booking], seconds: Double, removed: RemovedKeys) async throws {
         try await HTTPLoadClient.withConnection(host: "127.0.0.1", port: port) { http in
             let now = Date()
             // Flights start at booking, as the domain requires, and run past the score's one-hour
@@ -180,7 +181,12 @@ struct DemoScript {
                     """, label: "report \(Self.money(spend)) EUR delivered for \(booking.id)")
             }
             try await post(http, "/campaigns/\(bookings[2].id)/pause", nil, label: "pause \(bookings[2].id): its promotion is removed")
-            try await Task.sleep(for: .seconds(2))
+            // Until the watcher saw the removal: on a busy machine the fan-out may take a while.
+            let paused = bookings[2].track
+            let removalDeadline = ContinuousClock.now + .seconds(30)
+            while !removed.contains(track: paused), ContinuousClock.now < removalDeadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             let listing = try await http.send(LoadRequest(
                 method: .GET, path: "/scores?market=SE&surface=home", headers: ["Authorization": "Bearer \(key)"]
             ))
@@ -206,7 +212,7 @@ struct DemoScript {
         }
     }
 
-    private func printChanges(_ watch: KeyValueWatch, onlyTracks tracks: Set<String>) async throws {
+    private func printChanges(_ watch: KeyValueWatch, onlyTracks tracks: Set<String>, removed: RemovedKeys) async throws {
         var live = false
         for try await event in watch {
             guard case .entry(let entry) = event else {
@@ -220,6 +226,7 @@ struct DemoScript {
                 say("  \(elapsed())  \(live ? "score " : "now   ") \(entry.key)  \(score)  (campaign \(object?["campaignId"] ?? "?"))")
             } else {
                 say("  \(elapsed())  removed \(entry.key)")
+                removed.insert(track: track)
             }
         }
     }
@@ -236,4 +243,12 @@ struct DemoScript {
     }
 
     static func money(_ minor: Int) -> String { String(format: "%.2f", Double(minor) / 100) }
+}
+
+/// The tracks whose score the demo's watcher saw removed.
+private final class RemovedKeys: Sendable {
+    private let tracks = Mutex(Set<String>())
+
+    func insert(track: String) { _ = tracks.withLock { $0.insert(track) } }
+    func contains(track: String) -> Bool { tracks.withLock { $0.contains(track) } }
 }

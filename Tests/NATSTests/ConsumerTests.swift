@@ -12,13 +12,14 @@ struct ConsumerTests {
                 for index in 1...3 {
                     _ = try await js.publish(subject: "\(prefix).e", payload: [UInt8(index)])
                 }
-                // A short ack wait, so an unacked message *would* come back within the test.
+                // A short ack wait, so an unacked message *would* come back within the test; not
+                // shorter, so that a busy machine cannot delay an ack past it.
                 let info = try await js.addConsumer(
                     stream: stream,
-                    ConsumerConfiguration(durableName: "projector", ackPolicy: .explicit, ackWait: .seconds(1), maxAckPending: 100)
+                    ConsumerConfiguration(durableName: "projector", ackPolicy: .explicit, ackWait: .seconds(2), maxAckPending: 100)
                 )
                 #expect(info.name == "projector")
-                #expect(info.config.ackWait == .seconds(1))
+                #expect(info.config.ackWait == .seconds(2))
                 #expect(info.pendingCount == 3)
 
                 let subscription = try await js.pullSubscribe(stream: stream, consumer: "projector")
@@ -39,7 +40,7 @@ struct ConsumerTests {
 
                 // Well past the ack wait: nothing comes back.
                 let clock = ContinuousClock()
-                let until = clock.now + .seconds(3)
+                let until = clock.now + .seconds(5)
                 var late: [JetStreamMessage] = []
                 while clock.now < until {
                     late += try await subscription.fetch(batch: 10, timeout: .milliseconds(500))

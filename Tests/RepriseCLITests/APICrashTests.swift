@@ -31,6 +31,8 @@ import Testing
                 ]
             )
             try await server.start()
+            // The promoted track must be the owner's in the track catalog.
+            #expect(try await server.send("/tracks/trk-1", method: .PUT, body: #"{"ownerId":"label-7"}"#).status == 200)
             for id in Self.campaigns {
                 #expect(try await server.send("/campaigns", body: Self.create(id)).status == 201)
                 #expect(try await server.send("/campaigns/\(id)/subcampaigns", body: Self.subcampaign).status == 201)
@@ -169,12 +171,12 @@ import Testing
             }
         }
 
-        func send(_ path: String, body: String? = nil, headers extra: [(String, String)] = []) async throws -> Answer {
+        func send(_ path: String, method: HTTPMethod = .POST, body: String? = nil, headers extra: [(String, String)] = []) async throws -> Answer {
             var headers = HTTPHeaders([("Authorization", "Bearer \(APICrashTests.key)"), ("Connection", "close")])
             if body != nil { headers.add(name: "Content-Type", value: "application/json") }
             for (name, value) in extra { headers.add(name: name, value: value) }
             let response = try await HTTPLoadClient.withConnection(host: "127.0.0.1", port: port) { http in
-                try await http.send(LoadRequest(method: .POST, path: path, headers: headers, body: body.map { ByteBuffer(string: $0) }))
+                try await http.send(LoadRequest(method: method, path: path, headers: headers, body: body.map { ByteBuffer(string: $0) }))
             }
             return Answer(status: response.status, body: String(buffer: response.body))
         }

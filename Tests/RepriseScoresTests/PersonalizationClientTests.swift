@@ -187,6 +187,7 @@ struct PersonalizationClientTests {
     }
 
     private static func book(_ handler: CampaignCommandHandler, campaign: CampaignID, track: String) async throws {
+        _ = try await handler.tracks.assign(try TrackID(track), to: "label-7", envelope: envelope())
         try await handler.handle(.create(CreateCampaign(
             campaignID: campaign, ownerID: "label-7", name: "Winter single", objective: .reach,
             budget: Money(amountMinor: 1_000_000, currency: "EUR"),
