@@ -123,6 +123,12 @@ final class CommandLoad: Sendable {
             // Behind after an outage: carry on at the pace from now, do not burst.
             if next < now { next = now } else { try await Task.sleep(until: next) }
         }
+        // Leave no campaign paused: its promotions would be gone from the model, and a load
+        // whose every campaign stopped between a pause and its resume (they move in step)
+        // would leave nothing for the bucket checks to compare.
+        for index in 0..<campaignsPerWorker where (step[index] - 1) % 20 >= 10 && (step[index] - 1) % 20 < 12 {
+            try await send(.resume(try CampaignID("cmp-w\(worker)-c\(index)")))
+        }
     }
 
     /// Step `n` of a campaign's life.
