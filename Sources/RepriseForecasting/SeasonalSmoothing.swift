@@ -46,6 +46,9 @@ public struct SeasonalSmoothing: Sendable, Equatable, Codable {
     public private(set) var step: Int
     /// The last one-step error (observation − forecast).
     public private(set) var lastError: Double
+    /// How many of the first observations the initial state was estimated from: errors on
+    /// them are in sample, and flatter than what the model will miss.
+    public let initialisationSteps: Int
 
     /// Seasonal indices never fall below this share, so one empty hour cannot zero a phase
     /// of a multiplicative cycle for good.
@@ -74,7 +77,11 @@ public struct SeasonalSmoothing: Sendable, Equatable, Codable {
         self.parameters = parameters
         // Up to eight whole cycles of the longest season: the more cycles, the less one
         // holiday or outage in them bends an index (each index is a median over cycles).
-        let cycles = periods.isEmpty ? 2 : min(8, history.count / cycle)
+        // With three or more, the last is left out, so the errors made on it are honest
+        // (out of sample) measures of what the model misses.
+        let whole = history.count / cycle
+        let cycles = periods.isEmpty ? 2 : min(8, whole >= 3 ? whole - 1 : whole)
+        initialisationSteps = periods.isEmpty ? needed : cycles * cycle
         let window = Array(history.prefix(periods.isEmpty ? needed : cycles * cycle))
         let firstCycle = window.prefix(cycle).reduce(0, +) / Double(cycle)
         let lastCycle = window.suffix(cycle).reduce(0, +) / Double(cycle)

@@ -1,8 +1,9 @@
 /// A seasonal smoothing model with the spread of its recent errors: point forecasts with
 /// P10, P50 and P90 bounds, fitted to a history and kept current one observation at a time.
 ///
-/// The bounds come from the empirical distribution of the model's recent errors at a
-/// calibration horizon of one shortest season (a day of hourly steps): each step, the
+/// The bounds come from the model's recent errors at a calibration horizon of one shortest
+/// season (a day of hourly steps), out of sample only: their median, and a spread from their
+/// median absolute deviation, so one holiday among them does not widen every band. Each step, the
 /// forecast it made that far back is compared with what happened. One-step errors would
 /// understate what a forecast days ahead misses; errors a day ahead already carry the
 /// day-to-day wobble and the seasonal indices' own error. Errors are ratios to the
@@ -67,7 +68,8 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
         calibrationHorizon = periods.first ?? 1
         pending = Array(repeating: nil, count: calibrationHorizon)
         recentErrors = []
-        let burnIn = periods.last ?? 2
+        // Only errors out of sample: on steps the initial state was not estimated from.
+        let burnIn = model.initialisationSteps
         for (t, value) in history.enumerated() {
             step(value, remembering: t >= burnIn)
         }
@@ -106,9 +108,18 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
         guard steps > 0 else { return [] }
         let sorted = recentErrors.sorted()
         let neutral = model.seasonality == .multiplicative ? 1.0 : 0.0
-        let q10 = sorted.isEmpty ? neutral : Self.quantile(sorted, 0.1)
         let q50 = sorted.isEmpty ? neutral : Self.quantile(sorted, 0.5)
-        let q90 = sorted.isEmpty ? neutral : Self.quantile(sorted, 0.9)
+        var q10 = sorted.isEmpty ? neutral : Self.quantile(sorted, 0.1)
+        var q90 = sorted.isEmpty ? neutral : Self.quantile(sorted, 0.9)
+        if sorted.count >= 24 {
+            // The spread from the median absolute deviation (× 1.4826 a standard deviation,
+            // × 1.2816 the 10th to 50th percentile of a normal): a holiday or an outage among
+            // the recent errors widens it far less than it widens the raw 10th and 90th
+            // percentiles, and the band is for ordinary hours.
+            let deviation = Self.quantile(sorted.map { abs($0 - q50) }.sorted(), 0.5) * 1.4826 * 1.2816
+            q10 = q50 - deviation
+            q90 = q50 + deviation
+        }
         let alpha = model.parameters.level
         return (1...steps).map { ahead in
             let point = model.forecast(ahead: ahead)

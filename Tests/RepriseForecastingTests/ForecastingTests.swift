@@ -48,8 +48,9 @@ struct SupplyForecastingTests {
         #expect(try #require(hourly.wape) <= 0.10)
         #expect(try #require(daily.wape) <= 0.05)
         let coverage = try #require(hourly.coverage)
-        // Calibrating the band to 75-85% on the simulator is still open (issue 12).
-        #expect(coverage >= 0.6 && coverage <= 0.95, "coverage \(coverage), WAPE \(hourly.wape ?? -1), \(forecaster.model.parameters)")
+        // About 80%: the band is calibrated on errors out of sample (74% here). On the
+        // simulator, holidays still widen it (issue 12 is open on that).
+        #expect(coverage >= 0.7 && coverage <= 0.9, "coverage \(coverage), WAPE \(hourly.wape ?? -1), \(forecaster.model.parameters)")
         for step in forecast { #expect(step.p10 <= step.p50 && step.p50 <= step.p90) }
 
         // Better than both baselines on the same week.
