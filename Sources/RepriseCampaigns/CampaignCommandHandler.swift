@@ -68,10 +68,17 @@ public struct CampaignCommandHandler: Sendable {
     /// The track catalog bookings are checked against, and admins assign tracks through.
     public let tracks: TrackCatalog
 
+    /// Where campaign snapshots are kept; nil: every first read replays the whole history.
+    private let snapshots: (any StreamSnapshotStore)?
+    /// A read that replays at least this many events after the newest snapshot saves a new one.
+    private let snapshotEvery: Int
+
     /// `openCampaigns`: where the per-owner limit is counted; nil leaves it unchecked.
+    /// `snapshots`: where campaign snapshots are kept (the store itself, in the platform).
     public init(
         store: any EventStore, eventIDs: EventIDGenerator = EventIDGenerator(), logger: Logger,
-        rules: BookingRules = .standard, openCampaigns: (any OpenCampaignCounter)? = nil
+        rules: BookingRules = .standard, openCampaigns: (any OpenCampaignCounter)? = nil,
+        snapshots: (any StreamSnapshotStore)? = nil, snapshotEvery: Int = 100
     ) {
         self.store = store
         self.eventIDs = eventIDs
@@ -79,6 +86,8 @@ public struct CampaignCommandHandler: Sendable {
         self.rules = rules
         self.openCampaigns = openCampaigns
         self.tracks = TrackCatalog(store: store, eventIDs: eventIDs)
+        self.snapshots = snapshots
+        self.snapshotEvery = max(1, snapshotEvery)
     }
 
     /// What a command is decided with: its time, the rules, the holders of the tracks it
@@ -262,7 +271,7 @@ public struct CampaignCommandHandler: Sendable {
 
     /// The campaign as it stands now, and its version (0: no such campaign), for reads: the
     /// state this process last saw plus the events appended since (one read of the tail);
-    /// the whole history only for a campaign this process has not seen yet.
+    /// for a campaign this process has not seen yet, its newest snapshot plus its tail.
     public func current(_ campaignID: CampaignID) async throws(CommandError) -> (Campaign?, Int) {
         let streamID = StreamID(Campaign.streamID(for: campaignID))
         guard let (cached, version) = states.get(campaignID) else {
@@ -290,11 +299,35 @@ public struct CampaignCommandHandler: Sendable {
         return campaign?.ownerID
     }
 
+    /// The campaign from its newest snapshot and the events after it (the whole history when
+    /// there is no usable snapshot); saves a newer snapshot when the tail was long.
     private func load(_ streamID: StreamID) async throws(CommandError) -> (Campaign?, Int) {
-        let recorded = try await CampaignHistoryReader(store: store).events(of: streamID)
         var state: Campaign?
-        for event in recorded { Campaign.apply(event.event, to: &state) }
-        return (state, recorded.last?.recorded.streamVersion ?? 0)
+        var version = 0
+        if let snapshots {
+            do {
+                if let kept = try await snapshots.snapshot(of: streamID),
+                   let campaign = Campaign(snapshot: kept.state, format: kept.format), campaign.version == kept.version {
+                    state = campaign
+                    version = kept.version
+                }
+            } catch {
+                // A snapshot is a cache: without it the history is replayed, as it always may be.
+                logger.warning("Could not read a campaign snapshot", metadata: ["stream": "\(streamID)", "error": "\(error)"])
+            }
+        }
+        let tail = try await CampaignHistoryReader(store: store).events(of: streamID, after: version)
+        for event in tail { Campaign.apply(event.event, to: &state) }
+        if let snapshots, let state, tail.count >= snapshotEvery {
+            do {
+                try await snapshots.saveSnapshot(StreamSnapshot(
+                    streamID: streamID, version: state.version, format: Campaign.snapshotFormat, state: state.snapshot()
+                ))
+            } catch {
+                logger.warning("Could not save a campaign snapshot", metadata: ["stream": "\(streamID)", "error": "\(error)"])
+            }
+        }
+        return (state, tail.last?.recorded.streamVersion ?? version)
     }
 
     private func encode(_ event: CampaignEvent) -> NewEvent {

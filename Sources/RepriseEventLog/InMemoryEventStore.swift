@@ -23,6 +23,7 @@ public final class InMemoryEventStore: EventStore {
         /// Idempotency keys: the request's fingerprint, the recorded answer (nil: appended), when.
         var keys: [String: (fingerprint: String, answer: RecordedAnswer?, recordedAt: Date)] = [:]
         var eventIDs: Set<UUID> = []
+        var snapshots: [StreamID: StreamSnapshot] = [:]
         var nextTransactionID: UInt64 = 1
         var nextPosition: Int64 = 1
     }
@@ -212,5 +213,18 @@ extension InMemoryEventStore: IdempotencyKeyStore {
         guard var appended = state.commands[commandID] else { return nil }
         appended.isDuplicate = true
         return IdempotentRequest(fingerprint: key.fingerprint, answer: .appended(appended))
+    }
+}
+
+extension InMemoryEventStore: StreamSnapshotStore {
+    public func snapshot(of streamID: StreamID) async throws(EventStoreError) -> StreamSnapshot? {
+        state.withLock { $0.snapshots[streamID] }
+    }
+
+    public func saveSnapshot(_ snapshot: StreamSnapshot) async throws(EventStoreError) {
+        state.withLock { state in
+            if let kept = state.snapshots[snapshot.streamID], kept.version >= snapshot.version { return }
+            state.snapshots[snapshot.streamID] = snapshot
+        }
     }
 }

@@ -14,7 +14,7 @@ import RepriseEventLog
 /// nothing on its own. Reading the whole log takes only rows below the
 /// visibility horizon, so a follower never skips an event that commits late.
 public final class PostgresEventStore: EventStore {
-    private let pool: PostgresConnectionPool
+    let pool: PostgresConnectionPool
     private let logger: Logger
     private let batcher: AppendBatcher
 
@@ -70,7 +70,7 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
-    private static func map(_ error: PostgresError) -> EventStoreError {
+    static func map(_ error: PostgresError) -> EventStoreError {
         switch error.code {
         case PostgresError.Code(sqlState: "RP002"):
             return EventStoreError(code: .invalidAppend, message: error.message)

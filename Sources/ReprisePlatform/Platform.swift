@@ -86,7 +86,7 @@ public struct Platform: Sendable {
         let store = PostgresEventStore(pool: pool, logger: logger)
         let commands = CampaignCommandHandler(
             store: overrides.commandStore(store), logger: logger, rules: configuration.bookingRules,
-            openCampaigns: ProjectedCampaignList(pool: pool)
+            openCampaigns: ProjectedCampaignList(pool: pool), snapshots: store
         )
         let audit = CampaignAudit(store: store)
         let apiAddress = PortPromise()

@@ -38,6 +38,42 @@ import Testing
         }
     }
 
+    @Test func aProcessThatNeverSawTheCampaignReadsItsSnapshotAndTail() async throws {
+        try await APIHarness.with { api in
+            try await api.activeCampaign("cmp-1")
+            for index in 0..<30 {
+                try await api.send(.post, "/campaigns/cmp-1/delivery-reports", json: Bodies.report("rep-\(index)")).expectStatus(201)
+            }
+            let replayed = try await api.handler.load(CampaignID("cmp-1"))
+            // A fresh process replays the history once and keeps a snapshot of it.
+            let reads = ReadRecorder()
+            let first = CampaignCommandHandler(store: reads.inFront(of: api.store), logger: .init(label: "first"), snapshots: api.store, snapshotEvery: 10)
+            let (state, version) = try await first.current(CampaignID("cmp-1"))
+            #expect(version == replayed.1)
+            #expect(state == replayed.0)
+            #expect(reads.versionsReadFrom.first == 1, "the whole history, from version 1")
+            // Two more reports; the next fresh process reads the snapshot and only what follows it.
+            for index in 30..<32 {
+                try await api.send(.post, "/campaigns/cmp-1/delivery-reports", json: Bodies.report("rep-\(index)")).expectStatus(201)
+            }
+            reads.reset()
+            let second = CampaignCommandHandler(store: reads.inFront(of: api.store), logger: .init(label: "second"), snapshots: api.store, snapshotEvery: 10)
+            let (latest, latestVersion) = try await second.current(CampaignID("cmp-1"))
+            #expect(latestVersion == version + 2)
+            #expect(latest == (try await api.handler.load(CampaignID("cmp-1"))).0)
+            #expect(reads.versionsReadFrom == [version + 1], "reads from \(reads.versionsReadFrom)")
+            // And it decides from it: a report it already holds is a no-op.
+            let outcome = try await second.handle(
+                .reportDelivery(ReportDelivery(campaignID: "cmp-1", report: DeliveryReport(
+                    reportID: "rep-31", subcampaignID: "sub-1", from: "2026-12-01T00:00:00Z", to: "2026-12-01T01:00:00Z",
+                    impressions: 1_000, reachEstimate: 800, clicks: 10, conversions: 1, spend: Money(amountMinor: 1_000, currency: "EUR")
+                ))),
+                envelope: CommandEnvelope(commandID: "dup-report", correlationID: UUID(), actor: "t", issuedAt: APIHarness.now)
+            )
+            #expect(outcome.events.isEmpty)
+        }
+    }
+
     @Test func theCampaignIsReadAsItsLastStateAndItsTail() async throws {
         let reads = ReadRecorder()
         try await APIHarness.with(storeOfServer: { reads.inFront(of: $0) }) { api in
