@@ -36,8 +36,13 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
 
     /// Fits the smoothing constants to `history` (a grid search minimising the one-step
     /// squared error after one longest cycle of burn-in), then observes it all.
+    ///
+    /// `unusual`: steps of `history` known to be out of the ordinary (public holidays, an
+    /// outage), from a calendar. The model learns nothing from them and their errors do not
+    /// widen the bands: it forecasts ordinary hours.
     public static func fit(
-        history: [Double], periods: [Int], seasonality: SeasonalSmoothing.Seasonality? = nil, grid: ParameterGrid = .standard
+        history: [Double], periods: [Int], seasonality: SeasonalSmoothing.Seasonality? = nil, grid: ParameterGrid = .standard,
+        unusual: Set<Int> = []
     ) throws(ForecastError) -> SupplyForecaster {
         let chosenSeasonality = seasonality ?? (history.contains { $0 < 0 } ? .additive : .multiplicative)
         let burnIn = periods.last ?? 2
@@ -46,6 +51,10 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
             var model = try SeasonalSmoothing(history: history, periods: periods, seasonality: chosenSeasonality, parameters: parameters)
             var score = 0.0
             for (t, value) in history.enumerated() {
+                if unusual.contains(t) {
+                    model.observe(model.nextForecast)
+                    continue
+                }
                 let error = model.observe(value)
                 if t >= burnIn { score += error * error }
                 if let best, score >= best.score { break }
@@ -55,13 +64,13 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
         guard let chosen = best?.parameters else {
             throw ForecastError(code: .invalidValue, message: "no smoothing constants fit this history")
         }
-        return try SupplyForecaster(history: history, periods: periods, seasonality: chosenSeasonality, parameters: chosen)
+        return try SupplyForecaster(history: history, periods: periods, seasonality: chosenSeasonality, parameters: chosen, unusual: unusual)
     }
 
-    /// A forecaster with given constants that has observed `history`.
+    /// A forecaster with given constants that has observed `history` (`unusual`: as in `fit`).
     public init(
         history: [Double], periods: [Int], seasonality: SeasonalSmoothing.Seasonality, parameters: SeasonalSmoothing.Parameters,
-        errorWindow: Int? = nil
+        errorWindow: Int? = nil, unusual: Set<Int> = []
     ) throws(ForecastError) {
         model = try SeasonalSmoothing(history: history, periods: periods, seasonality: seasonality, parameters: parameters)
         self.errorWindow = errorWindow ?? min(1_000, max(48, 2 * (periods.last ?? 24)))
@@ -71,19 +80,21 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
         // Only errors out of sample: on steps the initial state was not estimated from.
         let burnIn = model.initialisationSteps
         for (t, value) in history.enumerated() {
-            step(value, remembering: t >= burnIn)
+            step(value, remembering: t >= burnIn, unusual: unusual.contains(t))
         }
     }
 
-    /// Folds in the next observation.
-    public mutating func observe(_ value: Double) {
-        step(value, remembering: true)
+    /// Folds in the next observation; `unusual` for a step the calendar marks (a holiday),
+    /// which the model then learns nothing from.
+    public mutating func observe(_ value: Double, unusual: Bool = false) {
+        step(value, remembering: true, unusual: unusual)
     }
 
-    private mutating func step(_ value: Double, remembering: Bool) {
+    private mutating func step(_ value: Double, remembering: Bool, unusual: Bool) {
         let slot = model.step % calibrationHorizon
-        if remembering, let predicted = pending[slot] { remember(value, predicted: predicted) }
-        model.observe(value)
+        if remembering, !unusual, let predicted = pending[slot] { remember(value, predicted: predicted) }
+        // An unusual step is passed over as if it had gone as forecast.
+        model.observe(unusual ? model.nextForecast : value)
         // The forecast for the step `calibrationHorizon` after this one: its slot is this
         // step's, which was just read.
         pending[slot] = model.forecast(ahead: calibrationHorizon)
