@@ -20,6 +20,9 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
     /// Forecasts made `calibrationHorizon` steps before the step they are for, by that step
     /// modulo the horizon; nil until made.
     private var pending: [Double?]
+    /// How unusual steps went against the forecast (ratios, or differences when additive),
+    /// the latest at most 500: what a calendar-marked step ahead is expected to do.
+    public private(set) var unusualEffects: [Double] = []
 
     /// One forecast step: P10 ≤ P50 ≤ P90.
     public struct Quantiles: Sendable, Equatable, Codable {
@@ -93,6 +96,14 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
     private mutating func step(_ value: Double, remembering: Bool, unusual: Bool) {
         let slot = model.step % calibrationHorizon
         if remembering, !unusual, let predicted = pending[slot] { remember(value, predicted: predicted) }
+        if unusual {
+            let predicted = model.nextForecast
+            switch model.seasonality {
+            case .multiplicative: if predicted > 1e-6 { unusualEffects.append(value / predicted) }
+            case .additive: unusualEffects.append(value - predicted)
+            }
+            if unusualEffects.count > 500 { unusualEffects.removeFirst(unusualEffects.count - 500) }
+        }
         // An unusual step is passed over as if it had gone as forecast.
         model.observe(unusual ? model.nextForecast : value)
         // The forecast for the step `calibrationHorizon` after this one: its slot is this
@@ -115,8 +126,23 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
     }
 
     /// P10, P50 and P90 for each of the next `steps` steps.
-    public func forecast(steps: Int) -> [Quantiles] {
+    /// `unusual`: which of the steps ahead (0: the next) the calendar marks; they are
+    /// moved by the median effect unusual steps had so far (none learned yet: not moved).
+    public func forecast(steps: Int, unusual: Set<Int> = []) -> [Quantiles] {
         guard steps > 0 else { return [] }
+        let ordinary = ordinaryForecast(steps: steps)
+        guard !unusual.isEmpty, !unusualEffects.isEmpty else { return ordinary }
+        let effect = Self.quantile(unusualEffects.sorted(), 0.5)
+        return ordinary.enumerated().map { index, step in
+            guard unusual.contains(index) else { return step }
+            switch model.seasonality {
+            case .multiplicative: return Quantiles(p10: step.p10 * effect, p50: step.p50 * effect, p90: step.p90 * effect)
+            case .additive: return Quantiles(p10: step.p10 + effect, p50: step.p50 + effect, p90: step.p90 + effect)
+            }
+        }
+    }
+
+    private func ordinaryForecast(steps: Int) -> [Quantiles] {
         let sorted = recentErrors.sorted()
         let neutral = model.seasonality == .multiplicative ? 1.0 : 0.0
         let q50 = sorted.isEmpty ? neutral : Self.quantile(sorted, 0.5)

@@ -90,18 +90,19 @@ struct TrafficModelTests {
         #expect(union > max(popCount, fanCount))
     }
 
-    @Test("four weeks of simulated supply forecast the fifth within the goals: 5% daily, 10% hourly WAPE")
-    func forecastableSupply() throws {
-        let model = TrafficModel.standard(seed: 3, markets: 1, days: 35, start: try Self.start(), listenersPerMarket: 100)
+    @Test("four weeks of simulated supply forecast the fifth within the goals: 5% daily, 10% hourly WAPE", arguments: [3, 4, 5, 6, 7] as [UInt64])
+    func forecastableSupply(seed: UInt64) throws {
+        let model = TrafficModel.standard(seed: seed, markets: 1, days: 35, start: try Self.start(), listenersPerMarket: 100)
         let series = (0..<(35 * 24)).map { Double(model.realised(market: 0, surface: 0, hour: $0)) }
         // The holidays are known in advance, as a calendar is: the model learns nothing from them.
         let holidayHours = Set(model.markets[0].holidays.flatMap { day in (day * 24)..<((day + 1) * 24) })
         let forecaster = try SupplyForecaster.fit(history: Array(series.prefix(28 * 24)), periods: [24, 168], unusual: holidayHours)
-        let forecast = forecaster.forecast(steps: 7 * 24)
+        // The calendar marks the forecast week's holidays too; they move by the effect past ones had.
+        let forecast = forecaster.forecast(steps: 7 * 24, unusual: Set(holidayHours.compactMap { $0 >= 28 * 24 ? $0 - 28 * 24 : nil }))
         let actual = Array(series.dropFirst(28 * 24))
         var hourly = ForecastAccuracy()
         var daily = ForecastAccuracy()
-        for (offset, (value, predicted)) in zip(actual, forecast).enumerated() where !holidayHours.contains(28 * 24 + offset) {
+        for (value, predicted) in zip(actual, forecast) {
             hourly.add(actual: value, forecast: predicted.p50, interval: (predicted.p10, predicted.p90))
         }
         for day in 0..<7 {
@@ -110,7 +111,7 @@ struct TrafficModelTests {
         }
         #expect(try #require(hourly.wape) <= 0.10, "hourly WAPE \(hourly.wape ?? -1)")
         // P10-P90 coverage is not yet held to 75-85% here: over seeds 3 to 7 it spreads from
-        // 69% to 98% (issue 12 is open on it).
+        // 71% to 98% (issue 12 is open on it).
         var days: [Double] = []
         for day in 0..<7 {
             var sums = (actual: 0.0, forecast: 0.0)
