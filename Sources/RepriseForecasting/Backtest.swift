@@ -47,10 +47,11 @@ public struct Backtest: Sendable {
         var naiveSteps = steps
         // Seasonal naive's own one-step ratios (or differences), for its interval.
         var naiveErrors: [Double] = []
-        let multiplicative = forecaster.model.seasonality == .multiplicative
+        let seasonality = forecaster.model.seasonality
         for t in season..<training {
-            if let past = BaselineForecast.seasonalNaive(series, observed: t, season: season, ahead: 1) {
-                if multiplicative { if past > 1e-6 { naiveErrors.append(series[t] / past) } } else { naiveErrors.append(series[t] - past) }
+            if let past = BaselineForecast.seasonalNaive(series, observed: t, season: season, ahead: 1),
+               let error = seasonality.effect(of: series[t], against: past) {
+                naiveErrors.append(error)
             }
         }
         var origins = 0
@@ -63,14 +64,15 @@ public struct Backtest: Sendable {
                 let forecast = forecasts[ahead - 1]
                 steps[ahead - 1].add(actual: actual, forecast: forecast.p50, interval: (forecast.p10, forecast.p90))
                 if let naive = BaselineForecast.seasonalNaive(series, observed: origin, season: season, ahead: ahead) {
-                    let low = sortedNaive.isEmpty ? naive : (multiplicative ? naive * SupplyForecaster.quantile(sortedNaive, 0.1) : naive + SupplyForecaster.quantile(sortedNaive, 0.1))
-                    let high = sortedNaive.isEmpty ? naive : (multiplicative ? naive * SupplyForecaster.quantile(sortedNaive, 0.9) : naive + SupplyForecaster.quantile(sortedNaive, 0.9))
+                    let low = sortedNaive.isEmpty ? naive : seasonality.apply(SupplyForecaster.quantile(sortedNaive, 0.1), to: naive)
+                    let high = sortedNaive.isEmpty ? naive : seasonality.apply(SupplyForecaster.quantile(sortedNaive, 0.9), to: naive)
                     naiveSteps[ahead - 1].add(actual: actual, forecast: naive, interval: (low, high))
                 }
             }
             let value = series[origin]
-            if let past = BaselineForecast.seasonalNaive(series, observed: origin, season: season, ahead: 1) {
-                if multiplicative { if past > 1e-6 { naiveErrors.append(value / past) } } else { naiveErrors.append(value - past) }
+            if let past = BaselineForecast.seasonalNaive(series, observed: origin, season: season, ahead: 1),
+               let error = seasonality.effect(of: value, against: past) {
+                naiveErrors.append(error)
                 if naiveErrors.count > forecaster.errorWindow { naiveErrors.removeFirst() }
             }
             forecaster.observe(value)

@@ -14,6 +14,24 @@
 public struct SeasonalSmoothing: Sendable, Equatable, Codable {
     public enum Seasonality: String, Sendable, Codable {
         case multiplicative, additive
+
+        /// How `value` went against `predicted`: a ratio when multiplicative (nil for a
+        /// forecast of about nothing, which says nothing about the spread), a difference
+        /// when additive.
+        public func effect(of value: Double, against predicted: Double) -> Double? {
+            switch self {
+            case .multiplicative: predicted > 1e-6 ? value / predicted : nil
+            case .additive: value - predicted
+            }
+        }
+
+        /// `base` moved by `effect` (an `effect(of:against:)`).
+        public func apply(_ effect: Double, to base: Double) -> Double {
+            switch self {
+            case .multiplicative: base * effect
+            case .additive: base + effect
+            }
+        }
     }
 
     /// The smoothing constants, each in [0, 1].

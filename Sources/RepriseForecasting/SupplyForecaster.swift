@@ -96,12 +96,8 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
     private mutating func step(_ value: Double, remembering: Bool, unusual: Bool) {
         let slot = model.step % calibrationHorizon
         if remembering, !unusual, let predicted = pending[slot] { remember(value, predicted: predicted) }
-        if unusual {
-            let predicted = model.nextForecast
-            switch model.seasonality {
-            case .multiplicative: if predicted > 1e-6 { unusualEffects.append(value / predicted) }
-            case .additive: unusualEffects.append(value - predicted)
-            }
+        if unusual, let effect = model.seasonality.effect(of: value, against: model.nextForecast) {
+            unusualEffects.append(effect)
             if unusualEffects.count > 500 { unusualEffects.removeFirst(unusualEffects.count - 500) }
         }
         // An unusual step is passed over as if it had gone as forecast.
@@ -112,15 +108,7 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
     }
 
     private mutating func remember(_ value: Double, predicted: Double) {
-        let error: Double
-        switch model.seasonality {
-        case .multiplicative:
-            // A ratio; a forecast of about nothing says nothing about the spread.
-            guard predicted > 1e-6 else { return }
-            error = value / predicted
-        case .additive:
-            error = value - predicted
-        }
+        guard let error = model.seasonality.effect(of: value, against: predicted) else { return }
         recentErrors.append(error)
         if recentErrors.count > errorWindow { recentErrors.removeFirst(recentErrors.count - errorWindow) }
     }
@@ -135,10 +123,11 @@ public struct SupplyForecaster: Sendable, Equatable, Codable {
         let effect = Self.quantile(unusualEffects.sorted(), 0.5)
         return ordinary.enumerated().map { index, step in
             guard unusual.contains(index) else { return step }
-            switch model.seasonality {
-            case .multiplicative: return Quantiles(p10: step.p10 * effect, p50: step.p50 * effect, p90: step.p90 * effect)
-            case .additive: return Quantiles(p10: step.p10 + effect, p50: step.p50 + effect, p90: step.p90 + effect)
-            }
+            let seasonality = model.seasonality
+            return Quantiles(
+                p10: seasonality.apply(effect, to: step.p10), p50: seasonality.apply(effect, to: step.p50),
+                p90: seasonality.apply(effect, to: step.p90)
+            )
         }
     }
 

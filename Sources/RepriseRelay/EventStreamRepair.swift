@@ -39,10 +39,7 @@ public struct EventStreamRepair: Sendable {
     public func check(on executor: some PostgresExecutor) async throws -> Check {
         let numbered = try await EventSequence.lastAssigned(on: executor)
         let status = try await FanoutStatus.read(on: executor)
-        let tail: UInt64
-        do {
-            tail = try await jetStream.streamInfo(name: configuration.streamName).state.lastSequence
-        } catch let error as NATSError where error.code == .streamNotFound || error.code == .notFound {
+        guard let tail = try await existingTail() else {
             return Check(streamTail: nil, numbered: numbered, contradiction: nil, status: status)
         }
         var state = RelayPublishState(configuration: configuration, now: .now)
@@ -71,10 +68,15 @@ public struct EventStreamRepair: Sendable {
 
     /// The stream's last sequence now; 0 when there is no stream.
     public func streamTail() async throws -> UInt64 {
+        try await existingTail() ?? 0
+    }
+
+    /// The stream's last sequence; nil when there is no stream.
+    private func existingTail() async throws -> UInt64? {
         do {
             return try await jetStream.streamInfo(name: configuration.streamName).state.lastSequence
         } catch let error as NATSError where error.code == .streamNotFound || error.code == .notFound {
-            return 0
+            return nil
         }
     }
 }

@@ -30,15 +30,17 @@ public struct CounterRandom: Sendable, Hashable {
     }
 
     /// A uniform number in (0, 1) for `keys`: never exactly 0 or 1, so logarithms are safe.
-    public func unit(_ keys: UInt64...) -> Double {
+    public func unit(_ keys: UInt64...) -> Double { unit(keys) }
+
+    func unit(_ keys: [UInt64]) -> Double {
         (Double(bits(keys) >> 11) + 0.5) / 9_007_199_254_740_992
     }
 
     /// A standard normal number for `keys` (Box-Muller on two derived uniforms).
-    public func normal(_ keys: UInt64...) -> Double {
-        let first = (Double(bits(keys + [1]) >> 11) + 0.5) / 9_007_199_254_740_992
-        let second = (Double(bits(keys + [2]) >> 11) + 0.5) / 9_007_199_254_740_992
-        return (-2 * log(first)).squareRoot() * cos(2 * .pi * second)
+    public func normal(_ keys: UInt64...) -> Double { normal(keys) }
+
+    func normal(_ keys: [UInt64]) -> Double {
+        (-2 * log(unit(keys + [1]))).squareRoot() * cos(2 * .pi * unit(keys + [2]))
     }
 
     /// A Poisson count with mean `mean` for `keys`: exact (Knuth) for small means, a rounded
@@ -46,10 +48,7 @@ public struct CounterRandom: Sendable, Hashable {
     public func poisson(mean: Double, _ keys: UInt64...) -> Int {
         guard mean > 0 else { return 0 }
         if mean > 30 {
-            let first = (Double(bits(keys + [1]) >> 11) + 0.5) / 9_007_199_254_740_992
-            let second = (Double(bits(keys + [2]) >> 11) + 0.5) / 9_007_199_254_740_992
-            let z = (-2 * log(first)).squareRoot() * cos(2 * .pi * second)
-            return max(0, Int((mean + z * mean.squareRoot()).rounded()))
+            return max(0, Int((mean + normal(keys) * mean.squareRoot()).rounded()))
         }
         let limit = exp(-mean)
         var product = 1.0
@@ -57,7 +56,7 @@ public struct CounterRandom: Sendable, Hashable {
         var draw: UInt64 = 0
         repeat {
             draw += 1
-            product *= (Double(bits(keys + [draw]) >> 11) + 0.5) / 9_007_199_254_740_992
+            product *= unit(keys + [draw])
             count += 1
         } while product > limit
         return count

@@ -128,11 +128,6 @@ public struct TrafficModel: Sendable {
         0.08 + 0.3 * Double((bit * 7) % max(count, 1)) / Double(max(count, 1))
     }
 
-    /// The moment hour `hour` of the run starts.
-    public func moment(ofHour hour: Int) -> Timestamp {
-        (try? Timestamp(microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(hour) * 3_600_000_000)) ?? start
-    }
-
     /// Expected opportunities of `surface` in `market` in run hour `hour`, before shocks.
     public func expected(market marketIndex: Int, surface surfaceIndex: Int, hour: Int) -> Double {
         let profile = markets[marketIndex]
