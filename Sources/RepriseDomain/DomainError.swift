@@ -91,6 +91,12 @@ extension DomainError {
         // Bulk buys.
         public static let duplicateCampaignInBulkBuy = Code("duplicate_campaign_in_bulk_buy")
 
+        // Supply reports.
+        /// A segment's count is larger than its surface's total.
+        public static let segmentExceedsSurface = Code("segment_exceeds_surface")
+        /// The market's hour holds another report already; supply is never revised.
+        public static let supplyAlreadyReported = Code("supply_already_reported")
+
         /// Every code, so an API can document them and a test can check they stay distinct.
         public static let all: [Code] = [
             .invalidValue, .unknownCurrency, .unknownMarket, .unknownSurface, .unknownSegment,
@@ -105,6 +111,7 @@ extension DomainError {
             .negativeCount, .negativeSpend, .reachExceedsImpressions, .clicksExceedImpressions,
             .conversionsExceedClicks,
             .duplicateCampaignInBulkBuy,
+            .segmentExceedsSurface, .supplyAlreadyReported,
         ]
     }
 }

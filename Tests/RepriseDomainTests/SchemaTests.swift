@@ -57,6 +57,20 @@ import Testing
         #expect(throws: EventCodecError.self) { try TrackAssigned.decode(type: stored.type, schemaVersion: 2, data: stored.data) }
     }
 
+    @Test func aSupplyReportMatchesItsSchemaAndReadsBack() throws {
+        let report = SupplyObserved(market: "SE", hour: "2026-11-21T10:00:00Z", surfaces: [
+            .init(surface: "home", opportunities: 900, segments: [.init(segment: "casual", opportunities: 400), .init(segment: "genre-pop", opportunities: 700)]),
+        ])
+        let stored = SupplyObserved.encode(report)
+        let validator = try Self.validator("\(stored.type).v\(stored.schemaVersion).json")
+        #expect(validator.errors(in: try Self.json(stored.data)).isEmpty)
+        #expect(!validator.errors(in: try Self.json(#"{"market":"SE","hour":"2026-11-21T10:00:00.000000Z"}"#)).isEmpty)
+        #expect(!validator.errors(in: try Self.json(
+            #"{"market":"SE","hour":"2026-11-21T10:00:00.000000Z","surfaces":[{"surface":"home","opportunities":-1,"segments":[]}]}"#
+        )).isEmpty)
+        #expect(try SupplyObserved.decode(type: stored.type, schemaVersion: stored.schemaVersion, data: stored.data) == report)
+    }
+
     @Test func everyStoredEnvelopeMatchesTheEnvelopeSchema() throws {
         let validator = try Self.validator("envelope.v1.json")
         var previousHash: JSONValue = .null
@@ -88,13 +102,14 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.schemaFolder.path)
             .filter { $0.hasSuffix(".json") && $0 != "envelope.v1.json" }
         let onDisk = Set(files)
-        // Campaign events come from the codec; the clock's tick and the track catalog's
-        // assignment are the events outside it.
+        // Campaign events come from the codec; the clock's tick, the track catalog's
+        // assignment and the supply report are the events outside it.
         let known = Set(EventCodec.knownVersions.flatMap { type, versions in versions.map { "\(type).v\($0).json" } })
             .union(["\(ClockTicked.eventType).v\(ClockTicked.schemaVersion).json"])
             .union((EventUpcaster.olderVersions(of: TrackAssigned.eventType) + [TrackAssigned.schemaVersion]).map { "\(TrackAssigned.eventType).v\($0).json" })
+            .union((EventUpcaster.olderVersions(of: SupplyObserved.eventType) + [SupplyObserved.schemaVersion]).map { "\(SupplyObserved.eventType).v\($0).json" })
         #expect(onDisk == known, "schemas without a codec version: \(onDisk.subtracting(known)); codec versions without a schema: \(known.subtracting(onDisk))")
-        #expect(known.count == 19)
+        #expect(known.count == 20)
     }
 
     @Test func everySchemaUsesOnlyWhatTheValidatorChecksAndNamesItself() throws {
