@@ -23,6 +23,16 @@ public struct SupplyNode: Hashable, Comparable, Sendable, Codable, CustomStringC
         self.init(market: Market(String(parts[0])), surface: Surface(String(parts[1])), segment: Segment(String(parts[2])))
     }
 
+    /// The segment of a surface's total node: every opportunity of the market × surface,
+    /// whatever the listener's segments. Segments overlap, so the total is what a union of
+    /// segments is estimated against. "all" is not in the catalog, so no targeting names it.
+    public static let allSegments = Segment("all")
+
+    /// The node of every opportunity on a market's surface.
+    public static func surfaceTotal(market: Market, surface: Surface) -> SupplyNode {
+        SupplyNode(market: market, surface: surface, segment: allSegments)
+    }
+
     public static func < (lhs: SupplyNode, rhs: SupplyNode) -> Bool {
         (lhs.market, lhs.surface, lhs.segment) < (rhs.market, rhs.surface, rhs.segment)
     }
@@ -38,10 +48,12 @@ extension Targeting {
 }
 
 extension SupplyObserved {
-    /// Each node's opportunities in the report's hour, for every node the report lists.
+    /// Each node's opportunities in the report's hour, for every node the report lists:
+    /// each surface's total (`SupplyNode.surfaceTotal`) and each of its segments.
     public var nodeCounts: [(node: SupplyNode, opportunities: Int64)] {
         surfaces.flatMap { entry in
-            entry.segments.map { (SupplyNode(market: market, surface: entry.surface, segment: $0.segment), $0.opportunities) }
+            [(SupplyNode.surfaceTotal(market: market, surface: entry.surface), entry.opportunities)]
+                + entry.segments.map { (SupplyNode(market: market, surface: entry.surface, segment: $0.segment), $0.opportunities) }
         }
     }
 }
