@@ -74,7 +74,9 @@ public struct SeasonalSmoothing: Sendable, Equatable, Codable {
 
     /// Initial state from the first observations: at least two of the longest cycle (one
     /// for each cycle's shape, one more for the trend). `history` starts at phase 0.
-    public init(history: [Double], periods: [Int], seasonality: Seasonality, parameters: Parameters) throws(ForecastError) {
+    /// `unusual`: steps (holidays) that say nothing about the ordinary level, trend and
+    /// seasons; they are left out of every mean and median here.
+    public init(history: [Double], periods: [Int], seasonality: Seasonality, parameters: Parameters, unusual: Set<Int> = []) throws(ForecastError) {
         let sorted = periods.sorted()
         guard sorted == periods, Set(periods).count == periods.count, periods.allSatisfy({ $0 >= 2 }) else {
             throw ForecastError(code: .invalidSeasons, message: "seasons must be distinct, at least 2 steps, and in increasing order; got \(periods)")
@@ -101,16 +103,22 @@ public struct SeasonalSmoothing: Sendable, Equatable, Codable {
         let cycles = periods.isEmpty ? 2 : min(8, whole >= 3 ? whole - 1 : whole)
         initialisationSteps = periods.isEmpty ? needed : cycles * cycle
         let window = Array(history.prefix(periods.isEmpty ? needed : cycles * cycle))
-        let firstCycle = window.prefix(cycle).reduce(0, +) / Double(cycle)
-        let lastCycle = window.suffix(cycle).reduce(0, +) / Double(cycle)
+        // A holiday in the first or last cycle would read as trend: averages skip unusual steps.
+        func ordinaryMean(_ range: Range<Int>) -> Double {
+            let kept = range.filter { !unusual.contains($0) }
+            guard !kept.isEmpty else { return range.map { window[$0] }.reduce(0, +) / Double(max(range.count, 1)) }
+            return kept.map { window[$0] }.reduce(0, +) / Double(kept.count)
+        }
+        let firstCycle = ordinaryMean(0..<min(cycle, window.count))
+        let lastCycle = ordinaryMean(max(0, window.count - cycle)..<window.count)
         trend = periods.isEmpty ? (window[1] - window[0]) : (lastCycle - firstCycle) / Double(cycle * (cycles - 1))
-        let mean = window.reduce(0, +) / Double(window.count)
+        let mean = ordinaryMean(0..<window.count)
         // Each cycle's indices are what is left of the phase medians once the shorter cycles
         // are taken out, so a week's index holds only what the day's does not.
         var indices: [[Double]] = []
         for period in periods {
             var samples = [[Double]](repeating: [], count: period)
-            for (t, value) in window.enumerated() {
+            for (t, value) in window.enumerated() where !unusual.contains(t) {
                 // The trend taken out too, so a growing series does not read as a season.
                 var explained = mean + trend * (Double(t) - Double(window.count - 1) / 2)
                 if seasonality == .multiplicative { explained = max(explained, 1e-9) }
