@@ -96,6 +96,8 @@ extension DomainError {
         public static let segmentExceedsSurface = Code("segment_exceeds_surface")
         /// The market's hour holds another report already; supply is never revised.
         public static let supplyAlreadyReported = Code("supply_already_reported")
+        /// The market's calendar has another holiday starting at the same moment.
+        public static let holidayConflict = Code("holiday_conflict")
 
         /// Every code, so an API can document them and a test can check they stay distinct.
         public static let all: [Code] = [
@@ -111,7 +113,7 @@ extension DomainError {
             .negativeCount, .negativeSpend, .reachExceedsImpressions, .clicksExceedImpressions,
             .conversionsExceedClicks,
             .duplicateCampaignInBulkBuy,
-            .segmentExceedsSurface, .supplyAlreadyReported,
+            .segmentExceedsSurface, .supplyAlreadyReported, .holidayConflict,
         ]
     }
 }

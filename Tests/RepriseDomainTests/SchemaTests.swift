@@ -71,6 +71,22 @@ import Testing
         #expect(try SupplyObserved.decode(type: stored.type, schemaVersion: stored.schemaVersion, data: stored.data) == report)
     }
 
+    @Test func aHolidayMatchesItsSchemaAndReadsBack() throws {
+        let holiday = HolidayDeclared(market: "SE", from: "2026-12-23T23:00:00Z", to: "2026-12-24T23:00:00Z", name: "Julafton")
+        let stored = HolidayDeclared.encode(holiday)
+        let validator = try Self.validator("\(stored.type).v\(stored.schemaVersion).json")
+        #expect(validator.errors(in: try Self.json(stored.data)).isEmpty)
+        #expect(!validator.errors(in: try Self.json(#"{"market":"SE","from":"2026-12-23T23:00:00.000000Z","to":"2026-12-24T23:00:00.000000Z"}"#)).isEmpty)
+        #expect(try HolidayDeclared.decode(type: stored.type, schemaVersion: stored.schemaVersion, data: stored.data) == holiday)
+        #expect(try HolidayDeclared.decide(holiday, calendar: [holiday]).isEmpty)
+        var other = holiday
+        other.name = "Christmas Eve"
+        #expect(throws: DomainError.self) { try HolidayDeclared.decide(other, calendar: [holiday]) }
+        var long = holiday
+        long.to = "2026-12-26T00:00:00Z"
+        #expect(throws: DomainError.self) { try long.checked() }
+    }
+
     @Test func everyStoredEnvelopeMatchesTheEnvelopeSchema() throws {
         let validator = try Self.validator("envelope.v1.json")
         var previousHash: JSONValue = .null
@@ -103,13 +119,14 @@ import Testing
             .filter { $0.hasSuffix(".json") && $0 != "envelope.v1.json" }
         let onDisk = Set(files)
         // Campaign events come from the codec; the clock's tick, the track catalog's
-        // assignment and the supply report are the events outside it.
+        // assignment, the supply report and the holiday calendar are the events outside it.
         let known = Set(EventCodec.knownVersions.flatMap { type, versions in versions.map { "\(type).v\($0).json" } })
             .union(["\(ClockTicked.eventType).v\(ClockTicked.schemaVersion).json"])
             .union((EventUpcaster.olderVersions(of: TrackAssigned.eventType) + [TrackAssigned.schemaVersion]).map { "\(TrackAssigned.eventType).v\($0).json" })
             .union((EventUpcaster.olderVersions(of: SupplyObserved.eventType) + [SupplyObserved.schemaVersion]).map { "\(SupplyObserved.eventType).v\($0).json" })
+            .union(["\(HolidayDeclared.eventType).v\(HolidayDeclared.schemaVersion).json"])
         #expect(onDisk == known, "schemas without a codec version: \(onDisk.subtracting(known)); codec versions without a schema: \(known.subtracting(onDisk))")
-        #expect(known.count == 20)
+        #expect(known.count == 21)
     }
 
     @Test func everySchemaUsesOnlyWhatTheValidatorChecksAndNamesItself() throws {
