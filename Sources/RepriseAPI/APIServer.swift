@@ -148,6 +148,7 @@ public struct APIRouter {
         CampaignRoutes(services: services).register(on: &api)
         ScoreRoutes(lookup: services.scores).register(on: &api)
         TrackRoutes(services: services).register(on: &api)
+        CalendarRoutes(services: services).register(on: &api)
         return api
     }
 

@@ -200,7 +200,7 @@ extension Problem {
         case .campaignNotFound, .subcampaignNotFound: .notFound
         case .campaignAlreadyExists, .subcampaignAlreadyExists, .deliveryReportConflict, .campaignClosed,
              .invalidStatusTransition, .campaignNotDelivering, .noActiveSubcampaign, .flightAlreadyOver, .flightNotOver,
-             .budgetBelowSpent:
+             .budgetBelowSpent, .supplyAlreadyReported, .holidayConflict:
             .conflict
         default: .unprocessableContent
         }

@@ -67,6 +67,8 @@ public struct CampaignCommandHandler: Sendable {
     private let openCampaigns: (any OpenCampaignCounter)?
     /// The track catalog bookings are checked against, and admins assign tracks through.
     public let tracks: TrackCatalog
+    /// The markets' holiday calendars, which admins declare holidays in.
+    public let calendar: HolidayCalendar
 
     /// Where campaign snapshots are kept; nil: every first read replays the whole history.
     private let snapshots: (any StreamSnapshotStore)?
@@ -86,6 +88,7 @@ public struct CampaignCommandHandler: Sendable {
         self.rules = rules
         self.openCampaigns = openCampaigns
         self.tracks = TrackCatalog(store: store, eventIDs: eventIDs)
+        self.calendar = HolidayCalendar(store: store, eventIDs: eventIDs)
         self.snapshots = snapshots
         self.snapshotEvery = max(1, snapshotEvery)
     }

@@ -29,9 +29,6 @@ public struct HolidayDeclared: Codable, Hashable, Sendable {
 
     public var streamID: String { HolidayDeclared.streamID(market: market) }
 
-    /// One per market and start, so a declaration sent twice is appended once.
-    public var commandID: String { "holiday-\(market.rawValue)-\(from.iso8601)" }
-
     /// Whether `moment` falls in the holiday.
     public func contains(_ moment: Timestamp) -> Bool { from <= moment && moment < to }
 
@@ -46,11 +43,11 @@ public struct HolidayDeclared: Codable, Hashable, Sendable {
         guard to.microsecondsSinceEpoch - from.microsecondsSinceEpoch <= HolidayDeclared.longest else {
             throw DomainError(.invalidValue, field: "to", "a holiday lasts at most 48 hours")
         }
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 200 else {
+        // Counted in Unicode scalars, as JSON Schema's maxLength counts.
+        guard (1...200).contains(name.unicodeScalars.count) else {
             throw DomainError(.invalidValue, field: "name", "a holiday's name is 1 to 200 characters")
         }
-        return HolidayDeclared(market: market, from: from, to: to, name: trimmed)
+        return self
     }
 
     /// The events a declaration appends given the market's calendar so far: itself, none

@@ -17,6 +17,7 @@ import Testing
         var path: String {
             route.replacingOccurrences(of: "{campaignId}", with: "cmp-1").replacingOccurrences(of: "{subcampaignId}", with: "sub-1")
                 .replacingOccurrences(of: "{trackId}", with: "trk-1")
+                .replacingOccurrences(of: "{market}", with: "SE").replacingOccurrences(of: "{from}", with: "2026-12-24T23:00:00Z")
                 + (route.hasSuffix("/state") ? "?asOf=v1" : "") + (method == .get && route == "/campaigns" ? "?ownerId=label-7" : "")
                 + (route == "/scores" ? "?market=SE&surface=home" : "")
         }
@@ -54,6 +55,10 @@ import Testing
         Endpoint(method: .put, route: "/tracks/{trackId}", access: .assignTrack, json: #"{"ownerId":"label-7"}"#),
         // Who holds a track is for the same eyes as the scores: admins and auditors.
         Endpoint(method: .get, route: "/tracks/{trackId}", access: .scores, json: nil),
+        // The holiday calendar: admins declare, admins and auditors read.
+        Endpoint(method: .put, route: "/calendar/{market}/holidays/{from}", access: .assignTrack,
+                 json: #"{"to":"2026-12-25T23:00:00Z","name":"Juldagen"}"#),
+        Endpoint(method: .get, route: "/calendar/{market}/holidays", access: .scores, json: nil),
     ]
 
     struct Caller: Sendable, CustomStringConvertible {

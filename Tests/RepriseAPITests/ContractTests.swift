@@ -78,6 +78,9 @@ import Testing
             try await exchange.check(.put, "/tracks/trk-9", json: #"{"ownerId":"label-9"}"#, status: 200)
             try await exchange.check(.get, "/tracks/trk-9", key: APIHarness.Key.auditor, status: 200)
             try await exchange.check(.get, "/tracks/trk-404", status: 404)
+            try await exchange.check(.put, "/calendar/SE/holidays/2026-12-24T23:00:00Z", json: #"{"to":"2026-12-25T23:00:00Z","name":"Juldagen"}"#, status: 201)
+            try await exchange.check(.put, "/calendar/SE/holidays/2026-12-24T23:00:00Z", json: #"{"to":"2026-12-25T23:00:00Z","name":"Juldagen"}"#, status: 200)
+            try await exchange.check(.get, "/calendar/SE/holidays", key: APIHarness.Key.auditor, status: 200)
             try await exchange.check(
                 .post, "/campaigns/cmp-1/subcampaigns",
                 json: #"{"id":"sub-9","targeting":{"markets":["SE"],"surfaces":["home"],"segments":["superfans"]},"pricing":{"model":"cpm","amountMinor":450},"promotedItem":{"kind":"track","id":"trk-9"}}"#,
