@@ -77,20 +77,14 @@ struct CalendarRoutes {
     }
 
     private static func market(_ context: APIRequestContext) throws(Problem) -> Market {
-        guard let text = context.parameters.get("market") else { throw Problem.invalidParameter("market", "market is missing") }
-        let market = Market(text)
+        let market = try context.pathParameter("market") { Market($0) }
         guard Catalog.markets.contains(market) else {
-            throw Problem(DomainError(.unknownMarket, field: "market", "market \"\(text)\" is not in the catalog"))
+            throw Problem(DomainError(.unknownMarket, field: "market", "market \"\(market)\" is not in the catalog"))
         }
         return market
     }
 
     private static func from(_ context: APIRequestContext) throws(Problem) -> Timestamp {
-        guard let text = context.parameters.get("from") else { throw Problem.invalidParameter("from", "from is missing") }
-        do {
-            return try Timestamp(text)
-        } catch {
-            throw Problem.invalidParameter("from", error.message)
-        }
+        try context.pathParameter("from", Timestamp.init)
     }
 }

@@ -497,17 +497,7 @@ struct CampaignRoutes {
     }
 
     private func pathID<T>(_ context: APIRequestContext, _ name: String, _ make: (String) throws(DomainError) -> T) throws(Problem) -> T {
-        guard let raw = context.parameters.get(name) else { throw Problem.invalidParameter(name, "\(name) is missing") }
-        // The router matches the path as sent; a client may percent-encode any character of
-        // an id (`j-%3A` is `j-:`), so the id is the decoded segment.
-        guard let text = raw.removingPercentEncoding else {
-            throw Problem.invalidParameter(name, "\(name) is not valid percent-encoded UTF-8")
-        }
-        do {
-            return try make(text)
-        } catch {
-            throw Problem.invalidParameter(name, error.message)
-        }
+        try context.pathParameter(name, make)
     }
 
     /// The command id: from `Idempotency-Key`, scoped to the key holder and the route so

@@ -55,11 +55,6 @@ struct TrackRoutes {
     }
 
     private static func trackID(_ context: APIRequestContext) throws(Problem) -> TrackID {
-        guard let text = context.parameters.get("trackId") else { throw Problem.invalidParameter("trackId", "trackId is missing") }
-        do {
-            return try TrackID(text)
-        } catch {
-            throw Problem.invalidParameter("trackId", error.message)
-        }
+        try context.pathParameter("trackId", TrackID.init)
     }
 }
