@@ -168,3 +168,28 @@ struct RateAndReachTests {
         #expect(abs(ReachModel.negativeBinomial(impressions: 5_000, audience: 1_000, shape: 1e7) - uniform) < 0.01)
     }
 }
+
+@Suite("Supply forecast evaluation")
+struct SupplyForecastEvaluationTests {
+    @Test func aPerfectForecastScoresZeroAndTheBaselinesAreJudgedBeside() throws {
+        // Four weeks of a daily shape that grows 2% a week; the fifth week is the truth.
+        let series: [Double] = (0..<(5 * 168)).map { (t: Int) -> Double in
+            let shape = 100 + 50 * sin(Double(t % 24) / 24 * 2 * Double.pi)
+            return shape * (1 + 0.02 * Double(t / 168))
+        }
+        let history = Array(series.prefix(4 * 168)), actual = Array(series.dropFirst(4 * 168))
+        let node = SupplyNode(market: Market("SE"), surface: Surface("home"), segment: Segment("casual"))
+        let perfect = NodeForecast(node: node, origin: try Timestamp("2026-11-30T00:00:00Z"), p10: actual.map { $0 * 0.95 }, p50: actual, p90: actual.map { $0 * 1.05 })
+        var evaluation = SupplyForecastEvaluation()
+        evaluation.add(history: history, actual: actual, forecast: perfect)
+        #expect(evaluation.nodes == 1)
+        #expect(evaluation.model.hourly.wape == 0)
+        #expect(evaluation.model.hourly.coverage == 1)
+        #expect(evaluation.model.daily.count == 7)
+        // Seasonal naive misses the week's 2% growth; the four-week average misses more.
+        let naive = try #require(evaluation.seasonalNaive.daily.wape)
+        let average = try #require(evaluation.movingAverage.daily.wape)
+        #expect(abs(naive - 0.02 / 1.08) < 1e-9)
+        #expect(average > naive)
+    }
+}
